@@ -1,0 +1,29 @@
+"""《神经网络与深度学习：案例与实践》第 7 章（网络优化与正则化，7.1–7.3）配套的辅助包。
+
+各名字与引入它的章节：
+
+- `nndl.op.Op`、`nndl.op.Optimizer`、`nndl.op.SimpleBatchGD`（7.3.1）、`nndl.op.Adagrad`、`nndl.op.RMSprop`
+  （7.3.2）、`nndl.op.Momentum`、`nndl.op.Adam`（7.3.3）：算子与优化器基类和五个手写优化器；
+- `nndl.op.OptimizedFunction`（7.3.1，二维）、`nndl.op.OptimizedFunction3D`（7.3.4）、`nndl.op.Linear`（7.3.1）；
+- `nndl.training.train_f`、`nndl.training.train`（7.3.1）：被优化函数上的迭代与线性拟合的小批量训练；
+- `RunnerV3`、`Accuracy`（第 4–5 章引入，7.2 使用）；
+- `nndl.data.load_mnist`（7.2）：离线读取并校验仓库内的 MNIST；
+- `nndl.check`：把手写优化器与 `paddle.optimizer` 逐步对照；
+- `nndl.profile`：`NNDL_PROFILE`（`quick`/`full`）选择重实验的规模。
+"""
+
+import warnings
+
+# Paddle 在导入时若找不到 ccache 会发出与本书无关的警告（只影响编译自定义 C++ 算子）。
+warnings.filterwarnings("ignore", message="No ccache found")
+
+from .op import (Adagrad, Adam, Linear, Momentum, NonFiniteError, Op, OptimizedFunction,  # noqa: E402
+                 OptimizedFunction3D, Optimizer, RMSprop, SimpleBatchGD)
+from .runner import Accuracy, RunnerV3  # noqa: E402
+from .training import train, train_f  # noqa: E402
+
+__all__ = [
+    "Op", "Optimizer", "SimpleBatchGD", "Adagrad", "RMSprop", "Momentum", "Adam", "NonFiniteError",
+    "Linear", "OptimizedFunction", "OptimizedFunction3D",
+    "RunnerV3", "Accuracy", "train_f", "train",
+]

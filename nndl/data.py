@@ -1,0 +1,120 @@
+"""MNIST，离线读取：仓库里 `data/mnist/` 的原始 IDX 文件，先校验 MD5 再使用。
+
+- `load_mnist(mode)`：书中用的 `paddle.vision.datasets.MNIST`（逐样本 `transform`，配合 `DataLoader`）；
+- `load_mnist_arrays(mode)`：整个数据集一次读成 NumPy 数组（第 7.2 节的快速实验用）；
+- `normalize_images(images)`：把 `[N, 28, 28]` 的灰度图变为 `[N, 1, 28, 28]`、取值 [-1, 1] 的 float32。
+"""
+
+import gzip
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
+
+# 解压后内容的 MD5（与 gzip 压缩参数无关），以及每个文件的样本数。
+FILES = {
+    "train": (("train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb"),
+              ("train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624"), 60000),
+    "test": (("t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea"),
+             ("t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637"), 10000),
+}
+
+
+class MnistFileError(OSError):
+    """MNIST 文件缺失或损坏。"""
+
+
+def _data_dir(data_dir):
+    return Path(data_dir or os.environ.get("NNDL_MNIST_DIR") or DATA_DIR)
+
+
+def _check_mode(mode):
+    if mode not in FILES:
+        raise ValueError(f"mode 必须是 'train' 或 'test'，收到 {mode!r}")
+
+
+def _restore_hint(path, md5):
+    return (f"期望解压后内容的 MD5 为 {md5}。恢复方法：在仓库根目录运行 `git checkout -- data/mnist/{path.name}`，"
+            f"或从 MNIST 原始发布处取回该文件放到 {path.parent}/（见 data/mnist/README.md）。")
+
+
+@lru_cache(maxsize=8)
+def _verified_bytes(path, md5, mtime_ns, size):
+    """读出并解压一个 IDX 文件，校验 MD5。按 (路径, 修改时间, 大小) 缓存，文件变了会重新校验。"""
+    try:
+        with gzip.open(path, "rb") as f:
+            content = f.read()
+    except (OSError, EOFError) as err:
+        raise MnistFileError(f"MNIST 文件 {path} 无法解压（{err}），文件已损坏。" + _restore_hint(path, md5)) from None
+    actual = hashlib.md5(content).hexdigest()
+    if actual != md5:
+        raise MnistFileError(f"MNIST 文件 {path} 的校验和不符（实际 {actual}），文件已损坏。" + _restore_hint(path, md5))
+    return content
+
+
+def _read_idx(path, md5):
+    if not path.is_file():
+        raise MnistFileError(f"找不到 MNIST 文件 {path}。" + _restore_hint(path, md5))
+    stat = path.stat()
+    return _verified_bytes(path, md5, stat.st_mtime_ns, stat.st_size)
+
+
+def mnist_paths(mode, data_dir=None):
+    """校验并返回 `(image_path, label_path)`。"""
+    _check_mode(mode)
+    directory = _data_dir(data_dir)
+    paths = []
+    for name, md5 in FILES[mode][:2]:
+        path = directory / name
+        _read_idx(path, md5)
+        paths.append(str(path))
+    return tuple(paths)
+
+
+def load_mnist_arrays(mode, num_samples=None, data_dir=None):
+    """返回 `(images, labels)`：`uint8 [N, 28, 28]` 与 `int64 [N]`，取前 `num_samples` 个（默认全部）。"""
+    _check_mode(mode)
+    (image_name, image_md5), (label_name, label_md5), total = FILES[mode]
+    if num_samples is None:
+        num_samples = total
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or not 1 <= num_samples <= total:
+        raise ValueError(f"num_samples 必须是 1 到 {total} 之间的整数，收到 {num_samples!r}")
+    directory = _data_dir(data_dir)
+    image_bytes = _read_idx(directory / image_name, image_md5)
+    label_bytes = _read_idx(directory / label_name, label_md5)
+    # IDX 格式：图像文件头 16 字节，标签文件头 8 字节，之后是逐字节的像素/标签。
+    images = np.frombuffer(image_bytes, dtype=np.uint8, offset=16).reshape(total, 28, 28)[:num_samples]
+    labels = np.frombuffer(label_bytes, dtype=np.uint8, offset=8)[:num_samples].astype(np.int64)
+    return images.copy(), labels
+
+
+def normalize_images(images):
+    """`[N, 28, 28]` 的 0–255 灰度图 → `[N, 1, 28, 28]`、取值 [-1, 1] 的 float32（即 (x − 127.5) / 127.5）。"""
+    images = np.asarray(images, dtype=np.float32)
+    return ((images - 127.5) / 127.5).reshape(-1, 1, 28, 28)
+
+
+def mnist_transform(image):
+    """书中流水线的逐样本变换：一张 `[28, 28]` 图像 → `[1, 28, 28]`、取值 [-1, 1] 的 float32 数组。"""
+    return normalize_images(image)[0]
+
+
+def load_mnist(mode, transform=None, data_dir=None, download=False):
+    """返回 `paddle.vision.datasets.MNIST`，读取仓库内已校验的 IDX 文件（`backend='cv2'`，图像为 NumPy 数组）。
+
+    `transform` 作用于每张 `[28, 28]` 的 float32 图像，书中的 LeNet 实验用 `mnist_transform`。
+    `download=True` 时改用 Paddle 自带的下载器（需要联网），不读仓库内的文件。
+    """
+    from paddle.vision.datasets import MNIST
+
+    _check_mode(mode)
+    if download:
+        return MNIST(mode=mode, transform=transform, download=True, backend="cv2")
+    image_path, label_path = mnist_paths(mode, data_dir)
+    # backend='cv2'：默认的 PIL 后端配合 NumPy 变换时，DataLoader 的读取线程会出错退出，主线程一直等待。
+    return MNIST(image_path=image_path, label_path=label_path, mode=mode, transform=transform,
+                 download=False, backend="cv2")
