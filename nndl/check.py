@@ -24,21 +24,20 @@ from .op import Adagrad, Adam, Linear, Momentum, RMSprop, SimpleBatchGD
 def paddle_counterpart(optimizer, parameters):
     """返回与 `optimizer`（手写）做同样更新的 `paddle.optimizer` 实例，作用于 `parameters`。"""
     lr = optimizer.init_lr
-    kind = type(optimizer)
-    if kind is SimpleBatchGD:
+    if isinstance(optimizer, SimpleBatchGD):
         return paddle.optimizer.SGD(learning_rate=lr, parameters=parameters)
-    if kind is Adagrad:
+    if isinstance(optimizer, Adagrad):
         return paddle.optimizer.Adagrad(learning_rate=lr, parameters=parameters, epsilon=0.0,
                                         initial_accumulator_value=optimizer.epsilon)
-    if kind is RMSprop:
+    if isinstance(optimizer, RMSprop):
         return paddle.optimizer.RMSProp(learning_rate=lr, parameters=parameters, rho=optimizer.beta,
                                         epsilon=optimizer.epsilon, momentum=0.0, centered=False)
-    if kind is Momentum:
+    if isinstance(optimizer, Momentum):
         return paddle.optimizer.Momentum(learning_rate=lr, parameters=parameters, momentum=optimizer.rho)
-    if kind is Adam:
+    if isinstance(optimizer, Adam):
         return paddle.optimizer.Adam(learning_rate=lr, parameters=parameters, beta1=optimizer.beta1,
                                      beta2=optimizer.beta2, epsilon=optimizer.epsilon)
-    raise TypeError(f"没有与 {kind.__name__} 对应的 Paddle 优化器")
+    raise TypeError(f"没有与 {type(optimizer).__name__} 对应的 Paddle 优化器")
 
 
 def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0):
