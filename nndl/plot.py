@@ -1,0 +1,170 @@
+"""7.3 节的二维图：被优化函数的等高线与参数更新轨迹（书中的 `plot_2d`/`train_and_plot_f`），
+以及简单拟合实验的损失曲线（书中的 `plot_loss`/`train_and_plot`）。
+
+每个函数都新建并返回一个 `matplotlib.figure.Figure`（不经过 `pyplot`，因此不会在单元格结束时被重复显示，
+也不会积累打开的图）；在 notebook 里把返回的 Figure 放在单元格最后一行或 `display(fig)` 即可显示。
+图中的文字用英文和数学符号：CI 与网站构建的机器上不一定有中文字体，中文会显示成方框。
+"""
+
+import numbers
+
+import numpy as np
+import paddle
+from matplotlib.figure import Figure
+
+from .op import OptimizedFunction, OptimizedFunction3D
+from .training import train, train_f
+
+# 书中的配色
+CONTOUR_COLORS = ["#e4007f", "#f19ec2", "#e86096", "#eb7aaa", "#f6c8dc", "#f5f5f5", "#000000"]
+LINE_COLORS = ["#000000", "#e4007f", "#9c9d9f", "#e86096", "#1f77b4", "#2ca02c", "#ff7f0e"]
+# 书中在 [-5, 5) 上取步长 0.1 的网格，显示 [-2, 5] 的部分；这里把网格取到 5（含），右边缘不留空白
+GRID = np.linspace(-5, 5, 101)
+XLIM = (-2, 5)
+YLIM = (-2, 5)
+
+
+def function_values(model, x1, x2):
+    """被优化函数在网格 `(x1, x2)` 上的值（numpy 数组），不调用 `model.forward`，因而不改动 `model.params`。"""
+    x1 = np.asarray(x1, dtype=np.float64)
+    x2 = np.asarray(x2, dtype=np.float64)
+    if isinstance(model, OptimizedFunction):
+        w = model.w.numpy().astype(np.float64)
+        if w.shape != (2,):
+            raise ValueError(f"只能画二维函数，w 的形状为 {list(w.shape)}")
+        return w[0] * x1 ** 2 + w[1] * x2 ** 2
+    if isinstance(model, OptimizedFunction3D):
+        return x1 ** 2 + x2 ** 2 + x2 ** 3 + x1 * x2
+    raise TypeError(f"不知道如何在网格上计算 {type(model).__name__}，只支持 OptimizedFunction 与 OptimizedFunction3D")
+
+
+def _as_trajectory(x):
+    """把 `train_f` 返回的轨迹（张量或数组，形状 [步数, 2]）转成 float64 数组并检查。"""
+    if isinstance(x, paddle.Tensor):
+        x = x.numpy()
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != 2 or x.shape[0] < 1:
+        raise ValueError(f"轨迹的形状应为 [步数, 2]（步数 ≥ 1），收到 {list(x.shape)}")
+    if not np.isfinite(x).all():
+        raise ValueError("轨迹中有非有限值（inf 或 NaN）")
+    return x
+
+
+def _check_limits(name, lim):
+    if (len(lim) != 2 or not all(isinstance(v, numbers.Real) and np.isfinite(v) for v in lim)
+            or not lim[0] < lim[1]):
+        raise ValueError(f"{name} 应为 (下限, 上限) 且下限 < 上限，收到 {lim!r}")
+    return tuple(float(v) for v in lim)
+
+
+def plot_2d(model, trajectories, labels=None, title=None, xlim=XLIM, ylim=YLIM, arrows=True, figsize=(10, 6)):
+    """画被优化函数的填色等高线，并在上面画一条或几条参数更新轨迹。
+
+    `trajectories` 是 `train_f` 返回的轨迹（形状 `[步数, 2]`），或几条轨迹的列表（同时给 `labels`）。
+    每条轨迹用折线加圆点画出每步更新前的点，`arrows=True` 时用箭头标出每步的方向；起点用方块、
+    最优点 (0, 0) 用星号标出。返回 Figure。
+    """
+    if isinstance(trajectories, (list, tuple)):
+        if not trajectories:
+            raise ValueError("至少需要一条轨迹")
+        paths = [_as_trajectory(x) for x in trajectories]
+    else:
+        paths = [_as_trajectory(trajectories)]
+    if labels is not None:
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        if len(labels) != len(paths):
+            raise ValueError(f"labels 有 {len(labels)} 个，轨迹有 {len(paths)} 条")
+    xlim, ylim = _check_limits("xlim", xlim), _check_limits("ylim", ylim)
+
+    x1, x2 = np.meshgrid(GRID, GRID)
+    z = function_values(model, x1, x2)
+    fig = Figure(figsize=figsize)
+    ax = fig.subplots()
+    cp = ax.contourf(x1, x2, z, colors=CONTOUR_COLORS)
+    ax.contour(x1, x2, z, colors="black", linewidths=0.8)
+    fig.colorbar(cp, ax=ax)
+    for i, path in enumerate(paths):
+        color = LINE_COLORS[i % len(LINE_COLORS)]
+        label = labels[i] if labels is not None else None
+        ax.plot(path[:, 0], path[:, 1], "-o", color=color, markersize=4, label=label)
+        ax.plot(path[0, 0], path[0, 1], "s", color=color, markersize=8)
+        if arrows and len(path) > 1:
+            d = np.diff(path, axis=0)
+            ax.quiver(path[:-1, 0], path[:-1, 1], d[:, 0], d[:, 1], angles="xy", scale_units="xy", scale=1,
+                      color=color, width=0.004, headwidth=4, headlength=5)
+    ax.plot(0, 0, "*", markersize=18, color="#fefefe", markeredgecolor="black")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    if labels is not None:
+        ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def train_and_plot_f(model, optimizer, epoch, x_init=(3.0, 4.0), title=None):
+    """书中的 `train_and_plot_f`：从 `x_init`（书中为 [3, 4]）出发用 `train_f` 走 `epoch` 步，再画出轨迹。
+
+    返回 `(all_x, losses, fig)`：`train_f` 的轨迹与函数值，和 `plot_2d` 画出的 Figure。
+    """
+    if not isinstance(x_init, paddle.Tensor):
+        x_init = paddle.to_tensor(list(x_init), dtype="float32")
+    all_x, losses = train_f(model, optimizer, x_init, epoch)
+    return all_x, losses, plot_2d(model, all_x, title=title)
+
+
+def _as_curve(name, values):
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"{name} 应为非空的一维序列，收到形状 {list(values.shape)}")
+    return values
+
+
+def plot_loss(iter_loss, epoch_loss, title=None, figsize=(10, 4)):
+    """书中的 `plot_loss`：左图每次迭代的损失，右图每轮的平均损失。返回 Figure。"""
+    iter_loss = _as_curve("iter_loss", iter_loss)
+    epoch_loss = _as_curve("epoch_loss", epoch_loss)
+    fig = Figure(figsize=figsize)
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(iter_loss, color="#e4007f")
+    ax1.set_title("iteration loss")
+    ax1.set_xlabel("iteration")
+    ax2.plot(np.arange(1, len(epoch_loss) + 1), epoch_loss, color="#f19ec2", marker="o", markersize=3)
+    ax2.set_title("epoch loss")
+    ax2.set_xlabel("epoch")
+    for ax in (ax1, ax2):
+        ax.set_ylabel("loss")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def train_and_plot(data, model, optimizer, calculate_loss, num_epochs=30, batch_size=64, title=None):
+    """书中的 `train_and_plot`：用 `train` 训练（书中 30 轮、批大小 64、不打乱），再画损失曲线。
+
+    `data` 是 `(X, y)`。返回 `(iter_loss, epoch_loss, fig)`。
+    """
+    iter_loss, epoch_loss = train(data, num_epochs, batch_size, model, calculate_loss, optimizer)
+    return iter_loss, epoch_loss, plot_loss(iter_loss, epoch_loss, title=title)
+
+
+def plot_curves(curves, title=None, xlabel="iteration", ylabel="loss", logy=False, figsize=(8, 5)):
+    """把几条曲线画在一张图上（例如几个优化器的损失）。`curves` 是 {标签: 一维序列}。返回 Figure。"""
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("curves 应为非空的 {标签: 一维序列} 字典")
+    fig = Figure(figsize=figsize)
+    ax = fig.subplots()
+    for i, (label, values) in enumerate(curves.items()):
+        ax.plot(_as_curve(f"curves[{label!r}]", values), label=str(label), color=LINE_COLORS[i % len(LINE_COLORS)])
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
