@@ -1,0 +1,168 @@
+"""“超出本书”的对比：五个优化器用 7.3 各节的超参数跑三个实验（二维、简单拟合、三维），并汇总成表。
+
+- `BOOK_SETTINGS`：书中每个实验、每个优化器的超参数（二维实验还有步数）；
+- `run_2d`、`run_fit`、`run_3d`：跑实验，返回 `{名字: Run}`；
+- `first_index`：序列第一次不超过阈值的下标（即此前已做的更新次数）；
+- `format_table`：把表格排成等宽文本（固定精度，nbval 可以逐字比较）。
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import paddle
+
+from .op import Adagrad, Adam, Linear, Momentum, OptimizedFunction, OptimizedFunction3D, RMSprop, SimpleBatchGD
+from .training import train, train_f
+
+NAMES = ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam")
+CLASSES = {"SGD": SimpleBatchGD, "AdaGrad": Adagrad, "RMSprop": RMSprop, "Momentum": Momentum, "Adam": Adam}
+
+_ADAGRAD = {"epsilon": 1e-7}
+_RMSPROP = {"beta": 0.9, "epsilon": 1e-7}
+_MOMENTUM = {"rho": 0.9}
+_ADAM = {"beta1": 0.9, "beta2": 0.99, "epsilon": 1e-7}
+
+BOOK_SETTINGS = {
+    # 7.3.1–7.3.3 的二维实验：OptimizedFunction(w=[0.2, 2])，从 [3, 4] 出发；值为 (超参数, 步数)
+    "2d": {
+        "SGD": ({"init_lr": 0.2}, 20),
+        "AdaGrad": ({"init_lr": 0.5, **_ADAGRAD}, 50),
+        "RMSprop": ({"init_lr": 0.1, **_RMSPROP}, 50),
+        "Momentum": ({"init_lr": 0.01, **_MOMENTUM}, 50),
+        "Adam": ({"init_lr": 0.2, **_ADAM}, 20),
+    },
+    # 7.3.1–7.3.3 的简单拟合实验：Linear(2)，30 轮，批大小 64，不打乱
+    "fit": {
+        "SGD": {"init_lr": 0.01},
+        "AdaGrad": {"init_lr": 0.1, **_ADAGRAD},
+        "RMSprop": {"init_lr": 0.1, **_RMSPROP},
+        "Momentum": {"init_lr": 0.01, **_MOMENTUM},
+        "Adam": {"init_lr": 0.1, **_ADAM},
+    },
+    # 7.3.4 的三维实验：OptimizedFunction3D，从 [2, 3] 出发，150 步
+    "3d": {
+        "SGD": {"init_lr": 0.01},
+        "AdaGrad": {"init_lr": 0.5, **_ADAGRAD},
+        "RMSprop": {"init_lr": 0.1, **_RMSPROP},
+        "Momentum": {"init_lr": 0.01, **_MOMENTUM},
+        "Adam": {"init_lr": 0.1, **_ADAM},
+    },
+}
+
+X_INIT_2D = (3.0, 4.0)
+W_2D = (0.2, 2.0)
+X_INIT_3D = (2.0, 3.0)
+STEPS_3D = 150
+
+
+@dataclass
+class Run:
+    """一次实验的结果。`points` 是轨迹（函数实验）或 None（拟合实验）；`losses` 是每步（每次迭代）的损失；
+    `epoch_losses` 只在拟合实验中有；`warnings` 是训练时发出的警告文字（例如发散时 `train_f` 的警告）。"""
+
+    name: str
+    losses: list
+    points: np.ndarray = None
+    epoch_losses: list = None
+    warnings: list = field(default_factory=list)
+
+
+def make_optimizer(name, model, experiment):
+    """按 `BOOK_SETTINGS[experiment][name]` 为 `model` 创建优化器。"""
+    setting = BOOK_SETTINGS[experiment][name]
+    kwargs = setting[0] if experiment == "2d" else setting
+    return CLASSES[name](model=model, **kwargs)
+
+
+def _run_f(name, model, optimizer, x_init, steps):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        points, losses = train_f(model, optimizer, x_init, steps)
+    return Run(name, losses, points=points.numpy(), warnings=[str(w.message) for w in caught])
+
+
+def run_2d(names=NAMES):
+    """二维实验：每个优化器用 7.3.x 的学习率与步数，从同一个 `x_init` 出发。"""
+    x_init = paddle.to_tensor(X_INIT_2D, dtype="float32")
+    runs = {}
+    for name in names:
+        model = OptimizedFunction(paddle.to_tensor(W_2D, dtype="float32"))
+        runs[name] = _run_f(name, model, make_optimizer(name, model, "2d"), x_init, BOOK_SETTINGS["2d"][name][1])
+    return runs
+
+
+def run_3d(names=NAMES, steps=STEPS_3D, x_init=None):
+    """三维实验：五个优化器共用同一个 `x_init` 张量（`step()` 从不原地修改它）。"""
+    if x_init is None:
+        x_init = paddle.to_tensor(X_INIT_3D, dtype="float32")
+    runs = {}
+    for name in names:
+        model = OptimizedFunction3D()
+        runs[name] = _run_f(name, model, make_optimizer(name, model, "3d"), x_init, steps)
+    return runs
+
+
+def make_fitting_data(seed=0, num_samples=1000):
+    """7.3.1.2 的数据：`X` 取自 `paddle.randn`，$y = 0.5x_1 + 0.8x_2 + 0.01\\cdot noise$，返回 `(X, y)`。"""
+    paddle.seed(seed)
+    X = paddle.randn([num_samples, 2])
+    w = paddle.unsqueeze(paddle.to_tensor([0.5, 0.8]), axis=1)
+    noise = paddle.unsqueeze(0.01 * paddle.rand([num_samples]), axis=1)
+    y = paddle.matmul(X, w) + noise
+    return X, y
+
+
+def run_fit(data, names=NAMES, num_epochs=30, batch_size=64, seed=0):
+    """简单拟合实验：每个优化器前都 `paddle.seed(seed)`，`Linear(2)` 的初值因此相同；损失为 `MSELoss`。"""
+    runs = {}
+    for name in names:
+        paddle.seed(seed)
+        model = Linear(2)
+        optimizer = make_optimizer(name, model, "fit")
+        iter_loss, epoch_loss = train(data, num_epochs, batch_size, model, paddle.nn.MSELoss(), optimizer)
+        runs[name] = Run(name, iter_loss, epoch_losses=epoch_loss)
+    return runs
+
+
+def first_index(values, threshold):
+    """`values` 中第一个不超过 `threshold` 的下标（没有则为 None）。轨迹与损失的第 k 项是 k 次更新后的值。"""
+    for k, v in enumerate(values):
+        if v <= threshold:
+            return k
+    return None
+
+
+def distances(points, center=(0.0, 0.0)):
+    """轨迹上每个点到 `center` 的欧氏距离。"""
+    return np.linalg.norm(np.asarray(points, dtype=np.float64) - np.asarray(center), axis=1)
+
+
+def _cell(value, fmt):
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return format(value, fmt)
+
+
+def format_table(header, rows, formats=None):
+    """把 `rows`（每行一个列表）排成等宽的文本表格。`formats` 给出每列数字的格式（默认 `.6g`）。"""
+    formats = formats or [".6g"] * len(header)
+    cells = [[str(h) for h in header]] + [[_cell(v, f) for v, f in zip(row, formats)] for row in rows]
+    widths = [max(_width(row[j]) for row in cells) for j in range(len(header))]
+    lines = []
+    for i, row in enumerate(cells):
+        lines.append("  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _width(text):
+    """等宽字体中的显示宽度：中文等全角字符占两格。"""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _pad(text, width):
+    return text + " " * (width - _width(text))
