@@ -1,12 +1,17 @@
-# make book: 安装依赖（首次）、执行全部 notebook 并构建网站到 _build/html
-# make test: 安装依赖（首次）、运行单元测试、nbval 与浏览器测试
+# make book：安装依赖（首次）、执行全部 notebook 并构建网站到 _build/html（警告即错误）
+# make test：安装依赖（首次）、在一次 pytest 中运行单元测试、nbval 与浏览器测试
+# make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
 export NNDL_PROFILE := $(PROFILE)
+JB_FLAGS := -W -n --keep-going
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test unit clean full-clean
+.PHONY: book test unit browser clean full-clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +21,28 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
+# _build/.book-ok 标记一次成功的构建；浏览器测试据此决定复用网站还是重新构建。
 book: $(VENV)/.installed
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	rm -f _build/.book-ok
+	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	touch _build/.book-ok
+
+# nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。
+test: $(VENV)/.installed browser
+	NNDL_PROFILE=quick $(PY) -m pytest tests notebooks $(NBVAL_FLAGS)
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --ignore=tests/test_site.py
 
-test: $(VENV)/.installed
-	$(PY) -m pytest tests
+# 缺少 Chromium/ChromeDriver/中文字体时用 apt-get 安装（需要 root）。
+browser:
+	@if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); \
+	  else \
+	    echo "浏览器测试需要 Debian 包 $(BROWSER_PACKAGES)：sudo apt-get install $(BROWSER_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
 
 clean:
 	rm -rf _build

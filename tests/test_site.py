@@ -1,0 +1,346 @@
+"""在真实浏览器里检查构建好的网站（_build/html）。
+
+- 网站不存在或比源文件旧时先构建（与 `make book` 相同的命令，警告即错误）；否则直接复用；
+- 在 127.0.0.1 的空闲端口上用 http.server 提供 _build/html；
+- 用 selenium + /usr/bin/chromedriver 驱动无头 Chromium 打开每个页面，从 performance 日志（CDP Network 事件）
+  收集所有请求，逐页断言：没有请求离开 127.0.0.1、没有请求失败、没有控制台错误、MathJax 排版了全部公式
+  （有 `mjx-container`，没有 `mjx-merror`）、每张图片都已加载（naturalWidth > 0）；7.3.4 页的 <video> 在播放
+  （currentTime 增加）；
+- 每个章节页面的整页截图保存在 _build/screenshots/。
+"""
+
+import base64
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+STAMP = BUILD / ".book-ok"  # `make book` 与本测试在构建成功后更新它
+SCREENSHOTS = BUILD / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+MAX_PAGE_BYTES = 3 * 1024 * 1024
+VIDEO_PAGE = "notebooks/7-3-4-3d-comparison"
+# 除目录中的页面之外，Sphinx 还生成这些页面。
+EXTRA_PAGES = ["index", "genindex", "search"]
+
+
+def toc_docnames():
+    """_toc.yml 中按顺序列出的所有页面（不带扩展名）。"""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                names.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", []))
+    return [str(Path(name).with_suffix("")) if Path(name).suffix in (".md", ".ipynb") else name
+            for name in names]
+
+
+def source_files():
+    patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "notebooks/*.ipynb", "nndl/*.py"]
+    return [p for pattern in patterns for p in ROOT.glob(pattern) if p.is_file()]
+
+
+def site_is_current():
+    if not (STAMP.is_file() and (HTML / "index.html").is_file()):
+        return False
+    newest = max(p.stat().st_mtime for p in source_files())
+    return STAMP.stat().st_mtime >= newest
+
+
+def build_site():
+    """与 `make book` 相同：执行全部 notebook 并以警告即错误构建网站。"""
+    STAMP.unlink(missing_ok=True)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    env = dict(os.environ)
+    env.setdefault("NNDL_PROFILE", "quick")
+    result = subprocess.run([str(jupyter_book), "build", ".", "-W", "-n", "--keep-going"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-60:])
+        pytest.fail(f"jupyter-book build 失败（退出码 {result.returncode}），输出的最后几行：\n{tail}", pytrace=False)
+    STAMP.touch()
+
+
+@pytest.fixture(scope="session")
+def site():
+    if not site_is_current():
+        build_site()
+    return HTML
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - 覆盖基类方法，签名不变
+        pass
+
+
+class LocalServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    server = LocalServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(base_url):
+    if not (os.access(CHROMEDRIVER, os.X_OK) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"找不到 {CHROMIUM} 或 {CHROMEDRIVER}：先安装 Debian 的 chromium 与 chromium-driver "
+                    "（`apt-get update && apt-get install -y chromium chromium-driver`，.ci/run 会自动安装）。",
+                    pytrace=False)
+    os.environ.setdefault("SE_OFFLINE", "true")  # 不让 Selenium Manager 联网找驱动
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile_dir = tempfile.mkdtemp(prefix="nndl-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
+                 "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+                 "--disable-backgrounding-occluded-windows", "--autoplay-policy=no-user-gesture-required",
+                 "--window-size=1280,900", f"--user-data-dir={profile_dir}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(120)
+    driver.set_script_timeout(60)
+    # 浏览器启动时的新标签页（chrome://…）也会写 performance 日志：先换成空白页，再清空日志。
+    driver.get("about:blank")
+    time.sleep(1)
+    drain_logs(driver)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile_dir, ignore_errors=True)
+
+
+def html_pages(root):
+    """_build/html 下所有 HTML 页面的 docname（不含主题与源文件目录里的辅助文件）。"""
+    skip = ("_static", "_sources", "_images", "reports")
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.html")
+                  if p.relative_to(root).parts[0] not in skip)
+
+
+def test_every_html_page_is_tested(site):
+    expected = set(toc_docnames()) | set(EXTRA_PAGES)
+    assert set(html_pages(site)) == expected
+
+
+def test_every_toc_page_has_its_source():
+    missing = [name for name in toc_docnames()
+               if not any((ROOT / f"{name}{ext}").is_file() for ext in (".md", ".ipynb"))]
+    assert not missing, f"_toc.yml 中这些页面没有源文件：{missing}"
+
+
+def test_pages_under_size_limit(site):
+    """每页（HTML 加上它自己的图片）小于 3 MB。"""
+    sizes = {}
+    for name in html_pages(site):
+        page = site / f"{name}.html"
+        text = page.read_text(encoding="utf-8")
+        images = {part.split('"', 1)[0] for part in text.split('src="')[1:] if "_images/" in part.split('"', 1)[0]}
+        size = page.stat().st_size + sum((page.parent / src).stat().st_size for src in images)
+        sizes[name] = size
+    largest = max(sizes, key=sizes.get)
+    print(f"最大的页面：{largest}，{sizes[largest] / 1024:.0f} KiB")
+    too_big = {name: size for name, size in sizes.items() if size >= MAX_PAGE_BYTES}
+    assert not too_big, f"超过 3 MB 的页面：{too_big}"
+
+
+def drain_logs(driver):
+    driver.get_log("performance")
+    driver.get_log("browser")
+
+
+def network_events(driver, events, quiet=1.0, limit=20.0):
+    """收集 performance 日志中的 Network 事件，直到 `quiet` 秒内没有新事件（最多 `limit` 秒）。"""
+    deadline = time.monotonic() + limit
+    last_new = time.monotonic()
+    while time.monotonic() < deadline:
+        entries = driver.get_log("performance")
+        for entry in entries:
+            message = json.loads(entry["message"])["message"]
+            if message["method"].startswith("Network."):
+                events.append(message)
+        if entries:
+            last_new = time.monotonic()
+        elif time.monotonic() - last_new >= quiet:
+            break
+        time.sleep(0.2)
+    return events
+
+
+def request_problems(events, base_url):
+    """离开本机的请求与失败的请求。"""
+    host = urlsplit(base_url).netloc
+    urls, problems = {}, []
+    for event in events:
+        params = event["params"]
+        if event["method"] == "Network.requestWillBeSent":
+            if urlsplit(params.get("documentURL", "")).scheme.startswith("chrome"):
+                continue  # 浏览器自己的内部页面（新标签页），不是本站发出的请求
+            url = params["request"]["url"]
+            urls[params["requestId"]] = url
+            parts = urlsplit(url)
+            if parts.scheme in ("data", "blob", "about"):
+                continue
+            if parts.scheme not in ("http", "https") or parts.netloc != host:
+                problems.append(f"请求离开本机：{url}")
+        elif event["method"] == "Network.loadingFailed":
+            url = urls.get(params["requestId"], params["requestId"])
+            problems.append(f"请求失败：{url}（{params.get('errorText')}，canceled={params.get('canceled')}）")
+        elif event["method"] == "Network.responseReceived":
+            response = params["response"]
+            if response.get("status", 200) >= 400:
+                problems.append(f"HTTP {response['status']}：{response['url']}")
+    return problems
+
+
+WAIT_FOR_MATHJAX = """
+const done = arguments[arguments.length - 1];
+if (!document.querySelector('script[src*="mathjax"]')) { done('no-mathjax'); return; }
+const start = Date.now();
+(function poll() {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    MathJax.startup.promise.then(() => done('ok'), (err) => done('error: ' + err));
+  } else if (Date.now() - start > 45000) {
+    done('timeout: MathJax 未加载');
+  } else {
+    setTimeout(poll, 100);
+  }
+})();
+"""
+
+IMAGES_STATE = """
+return Array.from(document.images).map(img => ({src: img.currentSrc || img.src, complete: img.complete,
+                                                 width: img.naturalWidth}));
+"""
+
+MATH_STATE = """
+const math = Array.from(document.querySelectorAll('.math'));
+return {math: math.length,
+        typeset: math.filter(el => el.querySelector('mjx-container')).length,
+        containers: document.querySelectorAll('mjx-container').length,
+        errors: Array.from(document.querySelectorAll('mjx-merror')).map(el => el.textContent).slice(0, 5),
+        script: !!document.querySelector('script[src*="mathjax"]')};
+"""
+
+VIDEO_SAMPLES = """
+const done = arguments[arguments.length - 1];
+const video = document.querySelectorAll('video')[arguments[0]];
+video.scrollIntoView({block: 'center'});
+const samples = [];
+const start = Date.now();
+(function sample() {
+  const q = video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality().totalVideoFrames : -1;
+  samples.push({t: video.currentTime, paused: video.paused, ready: video.readyState, frames: q,
+                error: video.error ? video.error.code : null});
+  if (Date.now() - start > 6000) { done(samples); return; }
+  setTimeout(sample, 250);
+})();
+"""
+
+
+def wait_for_images(driver, limit=30.0):
+    deadline = time.monotonic() + limit
+    while True:
+        images = driver.execute_script(IMAGES_STATE)
+        if all(img["complete"] for img in images) or time.monotonic() > deadline:
+            return images
+        time.sleep(0.2)
+
+
+def save_screenshot(driver, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.execute_script("window.scrollTo(0, 0);")
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    clip = {"x": 0, "y": 0, "width": min(size["width"], 1280), "height": min(size["height"], 12000), "scale": 1}
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot",
+                                  {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    path = SCREENSHOTS / (name.replace("/", "_") + ".png")
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+@pytest.mark.parametrize("page", toc_docnames() + EXTRA_PAGES)
+def test_page_in_browser(page, site, base_url, browser):
+    assert (site / f"{page}.html").is_file(), f"{page}.html 没有生成"
+    drain_logs(browser)
+    browser.get(base_url + f"{page}.html")
+    mathjax = browser.execute_async_script(WAIT_FOR_MATHJAX)
+    images = wait_for_images(browser)
+    events = network_events(browser, [])
+    problems = []
+
+    # 7.3.4：动画（<video>）在播放。
+    if page == VIDEO_PAGE:
+        count = browser.execute_script("return document.querySelectorAll('video').length;")
+        if count == 0:
+            problems.append("7.3.4 页面没有 <video>")
+        for index in range(count):
+            samples = browser.execute_async_script(VIDEO_SAMPLES, index)
+            times = [s["t"] for s in samples]
+            advancing = any(b > a for a, b in zip(times, times[1:]))
+            if not advancing or any(s["error"] for s in samples):
+                problems.append(f"第 {index + 1} 个 <video> 没有播放：{samples[:3]} … {samples[-2:]}")
+        network_events(browser, events)
+
+    problems += request_problems(events, base_url)
+
+    for entry in browser.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            problems.append(f"控制台错误：{entry['message']}")
+
+    if mathjax not in ("ok", "no-mathjax"):
+        problems.append(f"MathJax：{mathjax}")
+    math = browser.execute_script(MATH_STATE)
+    if math["math"]:
+        if not math["script"]:
+            problems.append("页面有公式但没有加载 MathJax")
+        if math["typeset"] < math["math"]:
+            problems.append(f"只有 {math['typeset']}/{math['math']} 个公式被 MathJax 排版")
+    if math["errors"]:
+        problems.append(f"MathJax 排版错误（mjx-merror）：{math['errors']}")
+
+    for img in images:
+        if not img["complete"] or img["width"] == 0:
+            problems.append(f"图片没有加载：{img['src'][:120]}")
+
+    if page not in EXTRA_PAGES:
+        save_screenshot(browser, page)
+
+    assert not problems, f"{page}:\n" + "\n".join(problems)
