@@ -24,6 +24,9 @@ DOMAIN = (-3.0, 3.0)
 COLORS = {"SGD": "#7f7f7f", "AdaGrad": "#1f77b4", "RMSprop": "#2ca02c", "Momentum": "#d62728", "Adam": "#000000"}
 """五个优化器的颜色（书中的浅粉色在曲面上看不清，这里换成区分度高的颜色）。"""
 
+LINESTYLES = {"RMSprop": (0, (3, 1.5)), "Adam": (0, (1, 0.8))}
+"""俯视图中几乎重合的轨迹（AdaGrad 与 RMSprop、Adam）用虚线区分。"""
+
 VIDEO_ATTRIBUTES = ("autoplay", "loop", "muted", "playsinline")
 
 
@@ -240,3 +243,47 @@ def html5_video(anim, attributes=VIDEO_ATTRIBUTES):
     if missing:
         tag = tag[:-1].rstrip() + " " + " ".join(missing) + ">"
     return html[:match.start()] + tag + html[match.end():]
+
+
+def plot_top_view(model, trajectories, lim=DOMAIN, levels=None, markers=None, colors=None, notes=None,
+                  highlight_levels=(), figsize=(6.4, 5.2)):
+    """俯视图：`model` 在 `[lim[0], lim[1]]²` 上的等高线，叠加裁剪到区域内的各条完整轨迹（离开处标 ×）。
+
+    `trajectories` 与 `animate_trajectories` 相同；`levels` 是等高线的取值；`markers` 是 `{标签: (x0, x1)}`；
+    `highlight_levels` 中的等高线（例如鞍点的函数值）用虚线画出。轨迹按顺序越画越细，重合处也能看见先画的。
+    返回 `(fig, ax)`。
+    """
+    colors = {**COLORS, **(colors or {})}
+    notes = notes or {}
+    X0, X1, Z = surface_grid(model, lim, 241)
+    fig, ax = plt.subplots(figsize=figsize)
+    if levels is None:
+        levels = [-20, -10, -5, -2, -1, 0, 0.25, 1, 2, 5, 10, 20, 40]
+    cs = ax.contourf(X0, X1, Z, levels=levels, cmap="viridis", alpha=0.6, extend="both")
+    ax.contour(X0, X1, Z, levels=levels, colors="white", linewidths=0.5)
+    fig.colorbar(cs, ax=ax, label="$f(x_0, x_1)$", ticks=levels)
+    for (label, point), style in zip((markers or {}).items(), ("*", "P", "D", "s")):
+        value = _value(model, point)
+        ax.plot(*point, style, color="#ff7f0e", ms=11, mec="black", mew=0.8, zorder=5, label=f"{label}, f={value:g}")
+    for value in highlight_levels:
+        ax.contour(X0, X1, Z, levels=[value], colors="#ff7f0e", linewidths=1.4, linestyles="--")
+    widths = np.linspace(3.2, 1.2, max(len(trajectories), 2))
+    for width, (name, (xy, _)) in zip(widths, trajectories.items()):
+        pieces, exits = clip_to_box(xy, lim)
+        color = colors.get(name)
+        label = name + (f" ({notes[name]})" if name in notes else "")
+        for j, (points, _) in enumerate(pieces):
+            ax.plot(points[:, 0], points[:, 1], linestyle=LINESTYLES.get(name, "-"), color=color, lw=width,
+                    label=label if j == 0 else None)
+            ax.plot(points[:, 0], points[:, 1], ".", color=color, ms=3)
+        for step, crossing in exits:
+            ax.plot(*crossing, "X", color=color, ms=10, mec="white", mew=0.8, zorder=6)
+            ax.annotate(f"{name} leaves at step {step}", crossing, textcoords="offset points", xytext=(8, 6),
+                        color=color, fontsize=8)
+    ax.set_xlim(*lim)
+    ax.set_ylim(*lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_0$")
+    ax.set_ylabel("$x_1$")
+    ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
+    return fig, ax
