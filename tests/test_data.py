@@ -34,7 +34,7 @@ def test_normalization_and_transform():
     images, _ = load_mnist_arrays("test", 8)
     X = normalize_images(images)
     assert X.shape == (8, 1, 28, 28) and X.dtype == np.float32
-    assert X.min() == -1.0 and X.max() == 1.0
+    assert X.min() == 0.0 and X.max() == 1.0  # 书中 7.2 的 image / 255
     np.testing.assert_array_equal(mnist_transform(images[3].astype(np.float32)), X[3])
 
 
