@@ -77,7 +77,7 @@ def build_site():
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     env = dict(os.environ)
     env.setdefault("NNDL_PROFILE", "quick")
-    result = subprocess.run([str(jupyter_book), "build", ".", "-W", "-n", "--keep-going"], cwd=ROOT, env=env,
+    result = subprocess.run([str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-60:])
@@ -284,13 +284,20 @@ def wait_for_images(driver, limit=30.0):
 
 
 def save_screenshot(driver, name):
+    """整页截图：把视口临时设为 1280 × 页面高度（最多 16000 像素）再截取。
+
+    （`captureBeyondViewport` 在很长的页面上会把内容错位地截出来，改视口大小的方式则与浏览器里看到的一致。）
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.execute_script("window.scrollTo(0, 0);")
-    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-    size = metrics.get("cssContentSize") or metrics["contentSize"]
-    clip = {"x": 0, "y": 0, "width": min(size["width"], 1280), "height": min(size["height"], 12000), "scale": 1}
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot",
-                                  {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    height = min(int(driver.execute_script("return document.documentElement.scrollHeight;")), 16000)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        time.sleep(0.5)  # 等待按新视口重新布局
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     path = SCREENSHOTS / (name.replace("/", "_") + ".png")
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
