@@ -1,0 +1,115 @@
+"""nndl.sweep: the parallel batch-size sweep equals a sequential run bit for bit, and fails loudly without losing results."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nndl.sweep import (BATCH_SIZES, KILL_HOOK_ENV, LEARNING_RATES, PROFILES, SweepError, profile_settings,
+                        run_configuration, sweep)
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = {"num_samples": 384, "num_epochs": 2}
+
+
+@pytest.fixture(scope="module")
+def parallel():
+    # Three configurations on two workers: the scheduler moves configurations between processes at epoch boundaries.
+    return sweep(batch_sizes=(16, 64, 128), learning_rates=(0.01, 0.04, 0.08), workers=2, **TINY)
+
+
+def test_parallel_sweep_equals_a_sequential_run_exactly(parallel):
+    assert parallel.workers == 2 and not parallel.failures
+    for run in parallel.runs:
+        epoch_losses, step_losses = run_configuration(run["batch_size"], run["learning_rate"], **TINY)
+        assert run["finished"]
+        assert run["train_epoch_losses"] == epoch_losses  # exact float equality, every epoch
+        assert run["train_step_losses"] == step_losses  # every (global_step, loss)
+        assert len(step_losses) == TINY["num_epochs"] * -(-TINY["num_samples"] // run["batch_size"])
+
+
+def test_records_time_and_memory(parallel):
+    assert parallel.wall_time > 0
+    for run in parallel.runs:
+        assert run["seconds"] > 0 and 100 < run["peak_rss_mb"] < 1536
+
+
+def test_profiles():
+    assert PROFILES["full"] == {"num_samples": 60000, "num_epochs": 30}  # exactly the book
+    assert profile_settings("quick")["num_samples"] < 60000
+    assert BATCH_SIZES == (16, 32, 64, 128, 256) and LEARNING_RATES == (0.01, 0.02, 0.04, 0.08, 0.16)
+    with pytest.raises(ValueError, match="profile 'fast'"):
+        profile_settings("fast")
+    with pytest.raises(ValueError, match="profile 'fast'"):
+        sweep(profile="fast")
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_workers_below_one_are_rejected(workers):
+    with pytest.raises(ValueError, match="workers"):
+        sweep(workers=workers, **TINY)
+
+
+def test_mismatched_lengths_are_rejected():
+    with pytest.raises(ValueError, match="batch_sizes 有 3 个、learning_rates 有 2 个"):
+        sweep(batch_sizes=(16, 32, 64), learning_rates=(0.01, 0.02), **TINY)
+
+
+@pytest.mark.parametrize("kwargs, word", [({"batch_sizes": (0,), "learning_rates": (0.1,)}, "批大小"),
+                                          ({"batch_sizes": (16,), "learning_rates": (-0.1,)}, "学习率"),
+                                          ({"num_samples": 60001}, "num_samples"),
+                                          ({"num_epochs": 0}, "num_epochs")])
+def test_other_bad_input_is_named(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        sweep(**{**TINY, **kwargs})
+
+
+def test_a_killed_worker_names_its_configuration_and_keeps_the_others(monkeypatch):
+    monkeypatch.setenv(KILL_HOOK_ENV, "64")  # the worker that receives batch size 64 SIGKILLs itself (as the OOM killer would)
+    with pytest.raises(SweepError) as info:
+        sweep(batch_sizes=(16, 64, 128), learning_rates=(0.01, 0.04, 0.08), workers=2, **TINY)
+    message = str(info.value)
+    assert "batch_size=64, lr=0.04" in message and "SIGKILL" in message
+    runs = info.value.results.runs
+    assert [run["finished"] for run in runs] == [True, False, True]
+    assert list(info.value.results.failures) == [1]
+    for run in (runs[0], runs[2]):  # the configurations that finished are kept, and are right
+        epoch_losses, _ = run_configuration(run["batch_size"], run["learning_rate"], **TINY)
+        assert run["train_epoch_losses"] == epoch_losses
+
+
+def test_an_exception_in_a_worker_names_the_configuration(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNDL_MNIST_DIR", str(tmp_path))  # no MNIST files there: the worker raises MnistFileError
+    with pytest.raises(SweepError, match=r"batch_size=32, lr=0\.02 训练出错[\s\S]*MnistFileError"):
+        sweep(batch_sizes=(32,), learning_rates=(0.02,), workers=1, **TINY)
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "nndl.sweep", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_cli_writes_json_csv_and_png(tmp_path):
+    out = tmp_path / "out"
+    done = run_cli("--profile", "quick", "--workers", "2", "--out", str(out), "--num-samples", "256",
+                   "--num-epochs", "1", env={KILL_HOOK_ENV: "256"})
+    # The batch-256 worker dies: the CLI still writes the four finished configurations, then exits non-zero.
+    assert done.returncode == 1, done.stderr
+    assert "batch_size=256, lr=0.16" in done.stderr and "wall time" in done.stdout
+    data = json.loads((out / "losses.json").read_text(encoding="utf-8"))
+    assert [run["finished"] for run in data["runs"]] == [True, True, True, True, False]
+    assert len(data["runs"][0]["train_epoch_losses"]) == 1 and len(data["runs"][0]["train_step_losses"]) == 16
+    epoch_rows = (out / "epoch_losses.csv").read_text(encoding="utf-8").splitlines()
+    assert epoch_rows[0] == "batch_size,learning_rate,epoch,loss" and len(epoch_rows) == 1 + 4
+    step_rows = (out / "step_losses.csv").read_text(encoding="utf-8").splitlines()
+    assert len(step_rows) == 1 + 16 + 8 + 4 + 2
+    assert (out / "epoch_losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args, word", [(("--profile", "fast"), "fast"), (("--workers", "0"), "workers")])
+def test_cli_rejects_bad_input(tmp_path, args, word):
+    done = run_cli(*args, "--out", str(tmp_path))
+    assert done.returncode == 2 and word in done.stderr
