@@ -287,3 +287,25 @@ def plot_top_view(model, trajectories, lim=DOMAIN, levels=None, markers=None, co
     ax.set_ylabel("$x_1$")
     ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
     return fig, ax
+
+
+def apply_colors(ax, colors=None):
+    """把 `ax` 中带图例标签的轨迹线（以及紧随其后的一条无标签的线，即 `plot_2d` 的起点标记）改成 `colors` 中的颜色并重画图例。
+
+    `colors` 是 `{名字: 颜色}`，标签以该名字开头的线使用这个颜色（默认 `COLORS`）。用于给 `nndl.plot.plot_2d`
+    画出的多条轨迹换上与三维动画一致、在粉色等高线上也看得清的颜色。
+    """
+    colors = colors or COLORS
+    current = None
+    for line in ax.get_lines():
+        label = line.get_label()
+        if not label.startswith("_"):
+            current = next((c for name, c in colors.items() if label.startswith(name)), None)
+            if current is not None:
+                line.set_color(current)
+        elif current is not None:
+            line.set_color(current)
+            current = None  # 之后的无标签线（例如最优点的星号）保持原样
+    if ax.get_legend() is not None:
+        ax.legend(loc=ax.get_legend()._loc)
+    return ax

@@ -195,3 +195,34 @@ def test_first_index_and_table():
     lines = text.splitlines()
     assert lines[2].startswith("SGD") and lines[2].endswith("0.1235")
     assert lines[3].endswith("—")
+
+
+def test_apply_colors_recolors_trajectories_but_not_the_optimum():
+    from nndl.plot import plot_2d
+
+    model = OptimizedFunction(paddle.to_tensor([0.2, 2.0]))
+    paths = [np.array([[3.0, 4.0], [2.0, 1.0]]), np.array([[3.0, 4.0], [1.0, 2.0]])]
+    fig = plot_2d(model, paths, labels=["SGD (lr=0.2)", "Adam (lr=0.2)"], arrows=False)
+    ax = fig.axes[0]
+    star_before = ax.get_lines()[-1].get_color()
+    plot3d.apply_colors(ax)
+    lines = ax.get_lines()
+    assert matplotlib.colors.same_color(lines[0].get_color(), plot3d.COLORS["SGD"])
+    assert matplotlib.colors.same_color(lines[1].get_color(), plot3d.COLORS["SGD"])  # 起点方块
+    assert matplotlib.colors.same_color(lines[2].get_color(), plot3d.COLORS["Adam"])
+    assert matplotlib.colors.same_color(lines[-1].get_color(), star_before)
+
+
+def test_top_view_clips_and_annotates_the_exit():
+    runs = _momentum_and_sgd()
+    fig, ax = plot3d.plot_top_view(OptimizedFunction3D(), runs, markers={"saddle": (0.25, -0.5)},
+                                   highlight_levels=[1 / 16])
+    try:
+        assert ax.get_xlim() == (-3.0, 3.0) and ax.get_ylim() == (-3.0, 3.0)
+        texts = [t.get_text() for t in ax.texts]
+        assert any(t.startswith("Momentum leaves at step") for t in texts)
+        for line in ax.get_lines():
+            x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+            assert np.all(np.abs(x) <= 3 + 1e-9) and np.all(np.abs(y) <= 3 + 1e-9)
+    finally:
+        matplotlib.pyplot.close(fig)
