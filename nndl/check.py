@@ -19,6 +19,7 @@ import numpy as np
 import paddle
 
 from .op import Adagrad, Adam, Linear, Momentum, RMSprop, SimpleBatchGD
+from .training import cycled_minibatches
 
 
 def paddle_counterpart(optimizer, parameters):
@@ -41,7 +42,9 @@ def paddle_counterpart(optimizer, parameters):
 
 
 def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0):
-    """在线性拟合问题 `(X, y)` 上让手写优化器与 Paddle 的对应优化器各走 `steps` 步（按顺序循环取小批量）。
+    """在线性拟合问题 `(X, y)` 上让手写优化器与 Paddle 的对应优化器各走 `steps` 步。
+
+    小批量的顺序与 `nndl.train` 相同（不打乱，一个回合走完再从头开始），所以第 k 步与训练的第 k 次迭代一致。
 
     `make_optimizer(model)` 为手写的 `Linear` 模型创建优化器。Paddle 一侧用同样的初值，损失取
     $\\frac{1}{2K}\\sum(y-z)^2$，梯度由自动微分得到。返回长度为 `steps` 的数组：每步更新后
@@ -56,9 +59,7 @@ def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0):
                                 default_initializer=paddle.nn.initializer.Assign(model.params["b"]))
     reference = paddle_counterpart(optimizer, [W, b])
     deviations = []
-    for step in range(steps):
-        start = step * batch_size % X.shape[0]
-        x_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
+    for x_batch, y_batch in cycled_minibatches(X, y, batch_size, steps):
         model(x_batch)
         model.backward(y_batch)
         optimizer.step()

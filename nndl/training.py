@@ -1,5 +1,6 @@
 """第 7.3 节的两个训练循环：在被优化函数上走 `epoch` 步的 `train_f`，和线性拟合的小批量 `train`。"""
 
+import itertools
 import numbers
 import warnings
 
@@ -44,6 +45,18 @@ def train_f(model, optimizer, x_init, epoch):
     return paddle.to_tensor(np.array(all_x)), losses
 
 
+def minibatches(X, y, batch_size):
+    """按顺序（不打乱）切出一个回合的小批量 `(x_batch, y_batch)`；最后一批可能不足 `batch_size`。"""
+    for start in range(0, X.shape[0], batch_size):
+        yield X[start:start + batch_size], y[start:start + batch_size]
+
+
+def cycled_minibatches(X, y, batch_size, steps):
+    """`steps` 次迭代依次用到的小批量：与 `train` 的顺序相同，一个回合走完再从头开始。"""
+    epochs = (minibatches(X, y, batch_size) for _ in itertools.count())
+    return itertools.islice(itertools.chain.from_iterable(epochs), steps)
+
+
 def train(data, num_epochs, batch_size, model, calculate_loss, optimizer, verbose=False):
     """线性拟合的小批量训练（不打乱数据）。`data` 是 `(X, y)`，`X` 形状 `[N, D]`，`y` 形状 `[N, 1]`。
 
@@ -57,8 +70,7 @@ def train(data, num_epochs, batch_size, model, calculate_loss, optimizer, verbos
     iter_loss, epoch_loss = [], []
     for epoch in range(num_epochs):
         batch_loss = []
-        for start in range(0, X.shape[0], batch_size):
-            x_batch, y_batch = X[start:start + batch_size], y[start:start + batch_size]
+        for x_batch, y_batch in minibatches(X, y, batch_size):
             y_pred = model(x_batch)
             batch_loss.append(calculate_loss(y_pred, y_batch).item())
             model.backward(y_batch)

@@ -7,6 +7,7 @@ import paddle
 import pytest
 
 from nndl import train, train_f
+from nndl.training import cycled_minibatches
 from nndl.op import Linear, Momentum, OptimizedFunction, OptimizedFunction3D, SimpleBatchGD
 
 
@@ -120,3 +121,10 @@ def test_minibatch_train_rejects_bad_input():
         train((X, paddle.randn([10])), 1, 4, model, paddle.nn.MSELoss(), SimpleBatchGD(0.1, model))
     with pytest.raises(ValueError, match="batch_size"):
         train((X, paddle.randn([10, 1])), 1, 0, model, paddle.nn.MSELoss(), SimpleBatchGD(0.1, model))
+
+
+def test_cycled_minibatches_follow_trains_order():
+    X, y = paddle.arange(10, dtype="float32").reshape([10, 1]), paddle.zeros([10, 1])
+    starts = [int(x_batch[0, 0].item()) for x_batch, _ in cycled_minibatches(X, y, 4, 7)]
+    sizes = [x_batch.shape[0] for x_batch, _ in cycled_minibatches(X, y, 4, 7)]
+    assert starts == [0, 4, 8, 0, 4, 8, 0] and sizes == [4, 4, 2, 4, 4, 2, 4]
