@@ -23,7 +23,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 # _build/.book-ok 标记一次成功的构建；浏览器测试据此决定复用网站还是重新构建。
 book: $(VENV)/.installed
-	rm -f _build/.book-ok
+	rm -rf _build/.book-ok _build/html
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
 	touch _build/.book-ok
 

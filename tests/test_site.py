@@ -72,8 +72,9 @@ def site_is_current():
 
 
 def build_site():
-    """与 `make book` 相同：执行全部 notebook 并以警告即错误构建网站。"""
+    """与 `make book` 相同：删掉旧网站，执行全部 notebook，以警告即错误构建网站。"""
     STAMP.unlink(missing_ok=True)
+    shutil.rmtree(HTML, ignore_errors=True)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     env = dict(os.environ)
     env.setdefault("NNDL_PROFILE", "quick")
@@ -220,7 +221,9 @@ def request_problems(events, base_url):
             if parts.scheme not in ("http", "https") or parts.netloc != host:
                 problems.append(f"请求离开本机：{url}")
         elif event["method"] == "Network.loadingFailed":
-            url = urls.get(params["requestId"], params["requestId"])
+            if params["requestId"] not in urls:
+                continue  # 不是这一页发出的请求（例如上一页被导航取消的请求）
+            url = urls[params["requestId"]]
             problems.append(f"请求失败：{url}（{params.get('errorText')}，canceled={params.get('canceled')}）")
         elif event["method"] == "Network.responseReceived":
             response = params["response"]
@@ -349,5 +352,10 @@ def test_page_in_browser(page, site, base_url, browser):
 
     if page not in EXTRA_PAGES:
         save_screenshot(browser, page)
+
+    # 离开这一页：导航会取消它尚未完成的请求，这些事件不应记到下一页头上。
+    browser.get("about:blank")
+    time.sleep(0.3)
+    drain_logs(browser)
 
     assert not problems, f"{page}:\n" + "\n".join(problems)
