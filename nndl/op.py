@@ -217,11 +217,18 @@ class OptimizedFunction(Op):
         self.params = {"x": None}
         self.grads = {"x": None}
 
+    def value(self, x):
+        """函数值，不记录 `x`；`x` 的形状为 `[2]`，或 `[2, ...]`（一组点，例如画等高线的网格）。"""
+        if x.ndim < 1 or x.shape[0] != self.w.shape[0]:
+            raise ValueError(f"x 的第一维应为 {self.w.shape[0]}，收到形状 {list(x.shape)}")
+        w = self.w.reshape([-1] + [1] * (x.ndim - 1))
+        return paddle.sum(w * x * x, axis=0)
+
     def forward(self, x):
         if list(x.shape) != list(self.w.shape):
             raise ValueError(f"x 的形状应为 {list(self.w.shape)}，收到 {list(x.shape)}")
         self.params["x"] = x
-        return paddle.sum(self.w * x * x)
+        return self.value(x)
 
     def backward(self):
         self.grads["x"] = 2 * self.w * self.params["x"]
@@ -234,12 +241,19 @@ class OptimizedFunction3D(Op):
         self.params = {"x": None}
         self.grads = {"x": None}
 
+    @staticmethod
+    def value(x):
+        """函数值，不记录 `x`；`x` 的形状为 `[2]`，或 `[2, ...]`（一组点，例如画曲面的网格）。"""
+        if x.ndim < 1 or x.shape[0] != 2:
+            raise ValueError(f"x 的第一维应为 2，收到形状 {list(x.shape)}")
+        x0, x1 = x[0], x[1]
+        return x0 * x0 + x1 * x1 + x1 * x1 * x1 + x0 * x1
+
     def forward(self, x):
         if list(x.shape) != [2]:
             raise ValueError(f"x 的形状应为 [2]，收到 {list(x.shape)}")
         self.params["x"] = x
-        x0, x1 = x[0], x[1]
-        return x0 * x0 + x1 * x1 + x1 * x1 * x1 + x0 * x1
+        return self.value(x)
 
     def backward(self):
         x0, x1 = self.params["x"][0], self.params["x"][1]

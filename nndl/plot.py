@@ -25,17 +25,13 @@ YLIM = (-2, 5)
 
 
 def function_values(model, x1, x2):
-    """被优化函数在网格 `(x1, x2)` 上的值（numpy 数组），不调用 `model.forward`，因而不改动 `model.params`。"""
-    x1 = np.asarray(x1, dtype=np.float64)
-    x2 = np.asarray(x2, dtype=np.float64)
-    if isinstance(model, OptimizedFunction):
-        w = model.w.numpy().astype(np.float64)
-        if w.shape != (2,):
-            raise ValueError(f"只能画二维函数，w 的形状为 {list(w.shape)}")
-        return w[0] * x1 ** 2 + w[1] * x2 ** 2
-    if isinstance(model, OptimizedFunction3D):
-        return x1 ** 2 + x2 ** 2 + x2 ** 3 + x1 * x2
-    raise TypeError(f"不知道如何在网格上计算 {type(model).__name__}，只支持 OptimizedFunction 与 OptimizedFunction3D")
+    """被优化函数在网格 `(x1, x2)` 上的值（numpy 数组）。用模型自己的 `value`，不改动 `model.params`。"""
+    if not isinstance(model, (OptimizedFunction, OptimizedFunction3D)):
+        raise TypeError(f"不知道如何在网格上计算 {type(model).__name__}，只支持 OptimizedFunction 与 OptimizedFunction3D")
+    if isinstance(model, OptimizedFunction) and model.w.shape != [2]:
+        raise ValueError(f"只能画二维函数，w 的形状为 {list(model.w.shape)}")
+    grid = paddle.to_tensor(np.stack([np.asarray(x1), np.asarray(x2)]), dtype="float32")
+    return model.value(grid).numpy().astype(np.float64)
 
 
 def _as_trajectory(x):

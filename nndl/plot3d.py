@@ -1,6 +1,6 @@
 """7.3.4 的三维可视化：被优化函数的曲面、几个优化器轨迹的动画，以及把动画嵌入网页的 HTML5 视频。
 
-- `surface_grid`、`plot_surface`：在方形区域上逐点调用被优化函数（例如 `OptimizedFunction3D`）画曲面；
+- `surface_grid`、`plot_surface`：在方形区域的网格上用被优化函数自己的 `value`（例如 `OptimizedFunction3D.value`）画曲面；
 - `clip_to_box`：把轨迹裁剪到绘图区域内（离开区域的部分不画，在边界上记下离开的位置与步数）；
 - `animate_trajectories`：在曲面上逐步画出每个优化器的轨迹（`matplotlib.animation.FuncAnimation`）；
 - `html5_video`：用 PyPI 包 imageio-ffmpeg 自带的 ffmpeg 把动画编码为 H.264，返回带
@@ -30,17 +30,17 @@ LINESTYLES = {"RMSprop": (0, (3, 1.5)), "Adam": (0, (1, 0.8))}
 VIDEO_ATTRIBUTES = ("autoplay", "loop", "muted", "playsinline")
 
 
-def _value(model, point):
-    """被优化函数在一个点上的值（Python 浮点数）。"""
-    return model(paddle.to_tensor(np.asarray(point, dtype="float32"))).item()
-
-
 def surface_grid(model, lim=DOMAIN, num=61):
-    """在 `[lim[0], lim[1]]²` 的 `num × num` 网格上逐点求 `model` 的值，返回 `(X0, X1, Z)`。"""
+    """在 `[lim[0], lim[1]]²` 的 `num × num` 网格上用 `model.value` 求函数值，返回 `(X0, X1, Z)`。"""
     grid = np.linspace(lim[0], lim[1], num)
     X0, X1 = np.meshgrid(grid, grid)
-    Z = np.array([[_value(model, (a, b)) for a, b in zip(row0, row1)] for row0, row1 in zip(X0, X1)])
+    Z = model.value(paddle.to_tensor(np.stack([X0, X1]), dtype="float32")).numpy().astype(np.float64)
     return X0, X1, Z
+
+
+def _value(model, point):
+    """被优化函数在一个点上的值（Python 浮点数），不改动 `model.params`。"""
+    return model.value(paddle.to_tensor(np.asarray(point, dtype="float32"))).item()
 
 
 def _liang_barsky(p, q, lo, hi):

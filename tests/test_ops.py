@@ -128,3 +128,14 @@ def test_cycled_minibatches_follow_trains_order():
     starts = [int(x_batch[0, 0].item()) for x_batch, _ in cycled_minibatches(X, y, 4, 7)]
     sizes = [x_batch.shape[0] for x_batch, _ in cycled_minibatches(X, y, 4, 7)]
     assert starts == [0, 4, 8, 0, 4, 8, 0] and sizes == [4, 4, 2, 4, 4, 2, 4]
+
+
+def test_value_evaluates_a_grid_without_recording_it():
+    grid = paddle.to_tensor([[[-1.0, 0.0], [2.0, 0.5]], [[0.5, 3.0], [-2.0, 1.0]]])  # [2, 2, 2]: two 2×2 coordinates
+    x0, x1 = grid.numpy()
+    f2d, f3d = OptimizedFunction([0.2, 2]), OptimizedFunction3D()
+    np.testing.assert_allclose(f2d.value(grid).numpy(), 0.2 * x0 ** 2 + 2 * x1 ** 2, rtol=1e-6)
+    np.testing.assert_allclose(f3d.value(grid).numpy(), x0 ** 2 + x1 ** 2 + x1 ** 3 + x0 * x1, rtol=1e-6)
+    assert f2d.params["x"] is None and f3d.params["x"] is None
+    with pytest.raises(ValueError, match="第一维"):
+        f3d.value(paddle.zeros([3, 4]))

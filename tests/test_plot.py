@@ -65,9 +65,10 @@ def test_plot_2d_leaves_model_untouched():
 
 def test_function_values():
     x1, x2 = np.meshgrid([-1.0, 0.0, 2.0], [0.5, 3.0])
-    np.testing.assert_allclose(function_values(OptimizedFunction([0.2, 2]), x1, x2), 0.2 * x1 ** 2 + 2 * x2 ** 2)
+    np.testing.assert_allclose(function_values(OptimizedFunction([0.2, 2]), x1, x2), 0.2 * x1 ** 2 + 2 * x2 ** 2,
+                               rtol=1e-6)
     np.testing.assert_allclose(function_values(OptimizedFunction3D(), x1, x2),
-                               x1 ** 2 + x2 ** 2 + x2 ** 3 + x1 * x2)
+                               x1 ** 2 + x2 ** 2 + x2 ** 3 + x1 * x2, rtol=1e-6)
     with pytest.raises(TypeError):
         function_values(Linear(2), x1, x2)
     with pytest.raises(ValueError):
