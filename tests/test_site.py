@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -349,6 +350,18 @@ def test_page_in_browser(page, site, base_url, browser):
     for img in images:
         if not img["complete"] or img["width"] == 0:
             problems.append(f"图片没有加载：{img['src'][:120]}")
+
+    # notebook 页面：下载按钮给出该页的 .ipynb，且能取到。
+    if page.startswith("notebooks/"):
+        links = browser.execute_script(
+            "return Array.from(document.querySelectorAll('a[href$=\".ipynb\"]')).map(a => a.href);")
+        if not links:
+            problems.append("notebook 页面没有 .ipynb 下载链接")
+        for link in links:
+            with urllib.request.urlopen(link, timeout=30) as response:
+                notebook = json.loads(response.read().decode("utf-8"))
+            if not notebook.get("cells"):
+                problems.append(f"下载的 notebook 没有单元格：{link}")
 
     if page not in EXTRA_PAGES:
         save_screenshot(browser, page)
