@@ -67,6 +67,8 @@ def main():
     parser.add_argument("--workers", type=int, default=None, help="并行版的工作进程数（默认为可用核数）")
     parser.add_argument("--measure-full", action="store_true", help="另外实测 full profile 的总用时")
     parser.add_argument("--skip-book", action="store_true", help="不运行 (a)（只测并行版）")
+    parser.add_argument("--also-one-worker", action="store_true",
+                        help="另外用 1 个工作进程运行 (b)，把内存数据的收益与并行的收益分开")
     args = parser.parse_args()
 
     workers = args.workers or default_workers()
@@ -86,6 +88,13 @@ def main():
         book_rate = images / book_time
         rows.append(("(a) 书中流水线，顺序", f"{book_time:.1f} s", f"{book_rate:,.0f}", "", before, load_averages()))
         print(f"(a) 完成：{book_time:.1f} s", flush=True)
+
+    if args.also_one_worker:
+        before = load_averages()
+        one = sweep(num_samples=args.samples, num_epochs=args.epochs, workers=1)
+        rate = images / one.wall_time
+        rows.append(("(b1) nndl.sweep，1 进程", f"{one.wall_time:.1f} s", f"{rate:,.0f}",
+                     f"{rate / book_rate:.2f}" if book_rate else "", before, load_averages()))
 
     before = load_averages()
     result = sweep(num_samples=args.samples, num_epochs=args.epochs, workers=workers)
