@@ -61,7 +61,7 @@ def toc_docnames():
 
 
 def source_files():
-    patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "notebooks/*.ipynb", "nndl/*.py"]
+    patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "notebooks/*.ipynb", "nndl/*.py", "_ext/*.py"]
     return [p for pattern in patterns for p in ROOT.glob(pattern) if p.is_file()]
 
 
