@@ -11,7 +11,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test unit browser clean full-clean
+.PHONY: book test unit browser notebooks clean full-clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ browser:
 	    echo "浏览器测试需要 Debian 包 $(BROWSER_PACKAGES)：sudo apt-get install $(BROWSER_PACKAGES)"; exit 1; \
 	  fi; \
 	fi
+
+# 修改 nndl 后重新执行全部 notebook 并写回输出（nbval 比较的就是这些输出）。
+notebooks: $(VENV)/.installed
+	NNDL_PROFILE=quick $(PY) tools/run_notebooks.py
 
 clean:
 	rm -rf _build
