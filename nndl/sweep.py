@@ -336,9 +336,11 @@ def sweep(batch_sizes=BATCH_SIZES, learning_rates=LEARNING_RATES, num_samples=No
         epochs_left = num_epochs - epochs_done[i]
         return epochs_left * steps_per_epoch[i] * (_STEP_COST_MS + _IMAGE_COST_MS * batch_sizes[i])
 
+    def pending(i):
+        return i not in running and i not in result.failures and epochs_done[i] < num_epochs
+
     def next_task():
-        ready = [i for i in range(len(runs))
-                 if i not in running and i not in result.failures and epochs_done[i] < num_epochs]
+        ready = [i for i in range(len(runs)) if pending(i)]
         if not ready:
             return None
         i = max(ready, key=lambda k: (remaining_cost(k), -k))
@@ -385,8 +387,7 @@ def sweep(batch_sizes=BATCH_SIZES, learning_rates=LEARNING_RATES, num_samples=No
                         running.discard(index)
                         result.failures[index] = (f"配置 {_describe(batch_sizes[index], learning_rates[index])}："
                                                   f"{_exit_reason(process.exitcode)}")
-                    if any(i not in running and i not in result.failures and epochs_done[i] < num_epochs
-                           for i in range(len(runs))):
+                    if any(pending(i) for i in range(len(runs))):
                         dispatch(start_worker())
                     continue
                 if kind == "progress":
