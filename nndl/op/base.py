@@ -1,0 +1,104 @@
+"""算子基类 `Op`、优化器基类 `Optimizer`，以及超参数检查。
+
+每个优化器只写它的更新公式（`update`），遍历参数、保存状态和步数 `t` 都由基类 `Optimizer` 负责。
+`step()` 总是为参数生成新张量，从不原地修改调用者手里的张量。
+"""
+
+import math
+import numbers
+from types import SimpleNamespace
+
+import paddle
+
+
+class NonFiniteError(FloatingPointError):
+    """某一步更新后参数出现 inf 或 NaN（例如在无下界的函数上发散）。`step` 是出问题的步数。"""
+
+    def __init__(self, step, key):
+        self.step = step
+        self.key = key
+        super().__init__(f"第 {step} 步更新后参数 {key!r} 出现非有限值（inf 或 NaN），训练已在此停止")
+
+
+def _check_positive(name, value):
+    """学习率等超参数必须是有限的正数。"""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} 必须是有限的正数，收到 {value!r}")
+    return float(value)
+
+
+def _check_fraction(name, value):
+    """衰减率必须在 [0, 1) 内。"""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} 必须在 [0, 1) 内，收到 {value!r}")
+    return float(value)
+
+
+def _check_epsilon(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"epsilon 必须是有限的非负数，收到 {value!r}")
+    return float(value)
+
+
+class Op:
+    """算子基类：`op(inputs)` 调用 `forward`，`backward` 计算梯度。"""
+
+    def __call__(self, inputs):
+        return self.forward(inputs)
+
+    def forward(self, inputs):
+        raise NotImplementedError
+
+    def backward(self, inputs):
+        raise NotImplementedError
+
+
+class Optimizer:
+    """优化器基类。
+
+    `model` 是任何带有 `params` 与 `grads` 两个字典（键相同、形状相同）的对象。基类负责遍历参数、
+    为每个参数保存状态（子类在 `state_names` 里列出，初值为零张量）和步数 `t`；子类只实现
+    `update(x, g, state)`：由参数 `x`、梯度 `g` 和该参数的状态算出新参数。
+    """
+
+    state_names = ()
+
+    def __init__(self, init_lr, model):
+        self.init_lr = _check_positive("init_lr", init_lr)
+        for attr in ("params", "grads"):
+            if not isinstance(getattr(model, attr, None), dict):
+                raise TypeError(f"model 必须有字典属性 {attr!r}，收到 {type(model).__name__}")
+        self.model = model
+        self.t = 0
+        self.state = {}
+
+    def _checked_pairs(self):
+        params, grads = self.model.params, self.model.grads
+        if params.keys() != grads.keys():
+            raise KeyError(f"model.params 与 model.grads 的键不同：{sorted(params)} 对 {sorted(grads)}")
+        pairs = {}
+        for key, x in params.items():
+            g = grads[key]
+            if not isinstance(x, paddle.Tensor) or not isinstance(g, paddle.Tensor):
+                raise TypeError(f"params[{key!r}] 与 grads[{key!r}] 必须是 paddle.Tensor（先调用 backward）")
+            if list(x.shape) != list(g.shape):
+                raise ValueError(f"params[{key!r}] 的形状 {list(x.shape)} 与 grads[{key!r}] 的形状 {list(g.shape)} 不同")
+            pairs[key] = (x, g)
+        return pairs
+
+    def step(self):
+        """用当前梯度更新一次全部参数；`t` 每次调用只加 1。参数变为非有限值时抛出 `NonFiniteError`，参数保持更新前的值。"""
+        pairs = self._checked_pairs()
+        self.t += 1
+        updated = {}
+        for key, (x, g) in pairs.items():
+            if key not in self.state:
+                self.state[key] = SimpleNamespace(**{name: paddle.zeros_like(x) for name in self.state_names})
+            new_x = self.update(x, g, self.state[key])
+            if not bool(paddle.isfinite(new_x).all()):
+                raise NonFiniteError(self.t, key)
+            updated[key] = new_x
+        self.model.params.update(updated)
+
+    def update(self, x, g, state):
+        raise NotImplementedError
