@@ -1,4 +1,6 @@
-"""《神经网络与深度学习：案例与实践》第 7 章（网络优化与正则化，7.1–7.3）配套的辅助包。
+"""《神经网络与深度学习：案例与实践》第 7 章（网络优化与正则化）配套的辅助包。
+
+书中第 7 章的包导出 `RunnerV3`、`make_moons`、`accuracy` 与 `Accuracy`，这里同样可以 `from nndl import …`。
 
 各名字与引入它的章节：
 
@@ -6,13 +8,14 @@
   （7.3.2）、`nndl.op.Momentum`、`nndl.op.Adam`（7.3.3）：算子与优化器基类和五个手写优化器；
 - `nndl.op.OptimizedFunction`（7.3.1，二维）、`nndl.op.OptimizedFunction3D`（7.3.4）、`nndl.op.Linear`（7.3.1）；
 - `nndl.training.train_f`、`nndl.training.train`（7.3.1）：被优化函数上的迭代与线性拟合的小批量训练；
-- `RunnerV3`、`Accuracy`（第 4–5 章引入，7.2 使用）；
+- `RunnerV3`、`Accuracy`（第 4–5 章引入，7.2 使用）；`accuracy`（第 4 章，`nndl.metric`）；
+- `make_moons`（第 3 章，7.4 与 7.6 使用，`nndl.data`）：两个半月形的二分类数据；
 - `nndl.data.load_mnist`（7.2）：离线读取并校验仓库内的 MNIST；
 - `nndl.check`：把手写优化器与 `paddle.optimizer` 逐步对照；
 - `nndl.sweep`（7.2）：批大小实验，几组配置在单线程工作进程里并行训练；也是命令行 `python -m nndl.sweep`；
 - `nndl.plot`（7.3.1–7.3.3）：二维等高线与轨迹、损失曲线；`nndl.plot3d`（7.3.4）：曲面、轨迹动画与 HTML5 视频；
 - `nndl.compare`（超出本书的对比页）：五个优化器在三个实验上的运行与汇总表；
-- `nndl.show.show_source`：在 notebook 中显示包内实现的源码；
+- `nndl.show.show_source`：在 notebook 中显示包内实现的源码；`nndl.show.table`：结果表格（网页上是 HTML 表格）；
 - `nndl.profile`：`NNDL_PROFILE`（`quick`/`full`）选择重实验的规模。
 """
 
@@ -23,11 +26,13 @@ warnings.filterwarnings("ignore", message="No ccache found")
 
 from .op import (Adagrad, Adam, Linear, Momentum, NonFiniteError, Op, OptimizedFunction,  # noqa: E402
                  OptimizedFunction3D, Optimizer, RMSprop, SimpleBatchGD)
+from .data import make_moons  # noqa: E402
+from .metric import accuracy  # noqa: E402
 from .runner import Accuracy, RunnerV3  # noqa: E402
 from .training import train, train_f  # noqa: E402
 
 __all__ = [
     "Op", "Optimizer", "SimpleBatchGD", "Adagrad", "RMSprop", "Momentum", "Adam", "NonFiniteError",
     "Linear", "OptimizedFunction", "OptimizedFunction3D",
-    "RunnerV3", "Accuracy", "train_f", "train",
+    "RunnerV3", "Accuracy", "accuracy", "make_moons", "train_f", "train",
 ]

@@ -121,3 +121,34 @@ def load_mnist(mode, transform=None, data_dir=None, download=False):
     # backend='cv2'：默认的 PIL 后端配合 NumPy 变换时，DataLoader 的读取线程会出错退出，主线程一直等待。
     return MNIST(image_path=image_path, label_path=label_path, mode=mode, transform=transform,
                  download=False, backend="cv2")
+
+
+def make_moons(n_samples=1000, shuffle=True, noise=None):
+    """书中第 3 章的两个半月形数据集：外侧半圆 $(\\cos t, \\sin t)$ 标为 0，内侧半圆 $(1 - \\cos t, 0.5 - \\sin t)$
+    标为 1，$t$ 在 $[0, \\pi]$ 上等距取值（外侧 `n_samples // 2` 个点，其余在内侧）。
+
+    `shuffle` 为真时用 `paddle.randperm` 打乱样本顺序；`noise` 不为 None 时再给每个坐标加上标准差为 `noise`
+    的高斯噪声。两者都消耗 Paddle 的全局随机数（先打乱、后加噪声），所以结果由 `paddle.seed` 决定。
+    返回 float32 张量 `X`（形状 `[n_samples, 2]`）与 `y`（形状 `[n_samples]`）。
+    """
+    import paddle
+
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+        raise ValueError(f"n_samples 必须是不小于 2 的整数，收到 {n_samples!r}")
+    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating))
+                              or not np.isfinite(noise) or noise < 0):
+        raise ValueError(f"noise 必须是 None 或有限的非负数，收到 {noise!r}")
+    n_outer = int(n_samples) // 2
+    n_inner = int(n_samples) - n_outer
+    t_outer = paddle.linspace(0, np.pi, n_outer, dtype="float32")
+    t_inner = paddle.linspace(0, np.pi, n_inner, dtype="float32")
+    x0 = paddle.concat([paddle.cos(t_outer), 1 - paddle.cos(t_inner)])
+    x1 = paddle.concat([paddle.sin(t_outer), 0.5 - paddle.sin(t_inner)])
+    X = paddle.stack([x0, x1], axis=1)
+    y = paddle.concat([paddle.zeros([n_outer], dtype="float32"), paddle.ones([n_inner], dtype="float32")])
+    if shuffle:
+        order = paddle.randperm(X.shape[0])
+        X, y = paddle.gather(X, order), paddle.gather(y, order)
+    if noise is not None:
+        X = X + paddle.normal(mean=0.0, std=float(noise), shape=X.shape)
+    return X, y
