@@ -138,3 +138,57 @@ def test_layer_variances_matches_a_direct_measurement_and_is_seeded():
 def test_layer_variances_bad_input_names_the_argument(kwargs, word):
     with pytest.raises(ValueError, match=word):
         layer_variances(lambda: MLP([2, 2], "normal", xavier_normal_std), **kwargs)
+
+
+# --- 7.4.2.3: the moons experiment's builder ---
+
+def test_moons_data_is_the_seeded_make_moons_split():
+    from nndl import make_moons
+    from nndl.mlp import moons_data
+
+    paddle.seed(7)
+    (X_train, y_train), (X_dev, y_dev) = moons_data(n_samples=300, noise=0.5, num_train=200)
+    paddle.seed(7)
+    X, y = make_moons(n_samples=300, shuffle=True, noise=0.5)
+    assert X_train.shape == [200, 2] and y_train.shape == [200, 1] and X_dev.shape == [100, 2]
+    np.testing.assert_array_equal(np.concatenate([X_train.numpy(), X_dev.numpy()]), X.numpy())
+    np.testing.assert_array_equal(np.concatenate([y_train.numpy(), y_dev.numpy()])[:, 0], y.numpy())
+    with pytest.raises(ValueError, match="num_train"):
+        moons_data(n_samples=300, num_train=300)
+
+
+def test_moons_trainable_is_the_books_configuration_and_trains():
+    from nndl.mlp import MOONS_LAYERS, moons_trainable
+
+    paddle.seed(0)
+    np.random.seed(0)
+    trainable = moons_trainable("xavier_normal", num_epochs=21)
+    model = trainable.model
+    assert isinstance(model, MLP) and model.layers_size == list(MOONS_LAYERS) == [2, 300, 500, 700, 400, 1]
+    assert isinstance(model.act_fn, nn.Tanh) and model.init_fn is xavier_normal_std
+    assert isinstance(trainable.optimizer, paddle.optimizer.SGD) and trainable.optimizer.get_lr() == 0.005
+    assert trainable.batch_size == 10 and trainable.shuffle and trainable.steps_per_epoch == 20
+    # RunnerV3's rule with eval_steps=400: evaluate at step 400 and at the last step (419 for 21 epochs).
+    assert trainable._eval_steps_in(0) == [] and trainable._eval_steps_in(20) == [400, 419]
+    first = trainable.train_unit(0)
+    second = trainable.train_unit(1)
+    assert len(first["step_losses"]) == 20 and first["dev"] == []
+    assert second["train_loss"] < first["train_loss"]  # Xavier/Tanh learns in the first epochs
+
+
+def test_moons_trainable_initializations_and_activation_by_name():
+    from nndl.init import kaiming_normal_std
+    from nndl.mlp import moons_trainable
+
+    paddle.seed(0)
+    he = moons_trainable("kaiming_normal", act="relu", num_epochs=1).model
+    assert isinstance(he.act_fn, nn.ReLU) and he.init_fn is kaiming_normal_std
+    w = he.linear[2].weight.numpy()  # [500, 700]: 350 000 draws, std error of the std 0.12%
+    assert abs(w.std() / kaiming_normal_std(500) - 1) < 6 / math.sqrt(2 * w.size)
+    standard = moons_trainable("standard_normal", num_epochs=1).model
+    w = standard.linear[2].weight.numpy()
+    assert abs(w.std() - 1) < 6 / math.sqrt(2 * w.size)
+    with pytest.raises(ValueError, match="init"):
+        moons_trainable("xavier", num_epochs=1)
+    with pytest.raises(ValueError, match="act"):
+        moons_trainable("xavier_normal", act="sigmoid", num_epochs=1)
