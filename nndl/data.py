@@ -2,6 +2,7 @@
 
 - `load_mnist(mode)`：书中用的 `paddle.vision.datasets.MNIST`（逐样本 `transform`，配合 `DataLoader`）；
 - `load_mnist_arrays(mode)`：整个数据集一次读成 NumPy 数组（第 7.2 节的快速实验用）；
+- `mnist_tensors(split, num_samples)`：前 N 个样本的 Paddle 张量（规范化好的图像与 `[N, 1]` 标签），每个进程缓存一份；
 - `normalize_images(images)`：把 `[N, 28, 28]` 的灰度图变为 `[N, 1, 28, 28]`、取值 [0, 1] 的 float32（书中 7.2 的 `image / 255`）。
 """
 
