@@ -138,7 +138,7 @@ ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 
 MOONS_LAYERS = (2, 300, 500, 700, 400, 1)
 # 7.4.2.3 节与动手练习 7.7 每个配置训练的回合数：full 与书中相同，quick 让整页在双核 CPU 上 45 秒内跑完。
-MOONS_EPOCHS = {"quick": 40, "full": 100}
+MOONS_EPOCHS = {"quick": 60, "full": 100}
 
 
 def _choice(name, value, options):
