@@ -1,0 +1,148 @@
+"""7.4 节的多层前馈网络 `MLP`（记录每层输出，用来观察初始化对各层方差的影响），
+以及 7.4.2.3 节与动手练习 7.7 的 Moon1000 数据和实验构建函数 `moons_trainable`（供 `nndl.experiment` 使用）。
+"""
+
+import math
+import numbers
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+from .init import kaiming_normal_std, kaiming_uniform_r, xavier_normal_std, xavier_uniform_r
+
+__all__ = ["MLP", "INITS", "ACTIVATIONS", "moons_data", "moons_trainable"]
+
+
+def _check_layers_size(layers_size):
+    if isinstance(layers_size, (str, bytes)) or not hasattr(layers_size, "__len__"):
+        raise TypeError(f"layers_size 必须是各层神经元个数的列表，收到 {layers_size!r}")
+    sizes = list(layers_size)
+    if len(sizes) < 2:
+        raise ValueError(f"layers_size 至少要有输入层和输出层两个数，收到 {layers_size!r}")
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(f"layers_size 的每一项都必须是正整数，收到 {layers_size!r}")
+    return [int(s) for s in sizes]
+
+
+class MLP(nn.Layer):
+    """由若干 `nn.Linear` 组成的前馈网络，`forward` 把每一层的输出记录在 `self.z` 里。
+
+    - `layers_size`：各层神经元个数，如 `[100, 200, 400, 300, 200, 100]`（第一个数是输入维数）；
+    - `init_fn_name`：权重的初始化方式。`'normal'`：高斯分布 $\\mathcal{N}(0, \\sigma^2)$，
+      $\\sigma$ = `init_fn(input_size, output_size)`；`'uniform'`：均匀分布 $\\mathcal{U}[-r, r]$，
+      $r$ = `init_fn(input_size, output_size)`；其他任何名字：标准高斯分布 $\\mathcal{N}(0, 1)$（不用 `init_fn`）；
+    - `init_fn`：由一层的输入、输出个数算出 $\\sigma$ 或 $r$ 的函数，如 `nndl.init.xavier_normal_std`；
+    - `act_fn`：激活函数的**类**，如 `nn.Tanh`，每个隐藏层之后使用一次（输出层不用激活函数）。
+
+    偏置都初始化为 0（`nn.Linear` 的默认值）。`self.z[i]` 是第 `i` 层（从 0 数）的输出：隐藏层是激活之后的值，
+    最后一层是线性输出。
+
+    扩展：隐藏层在线性变换之后、激活之前经过 `normalize(i, y)`，这里原样返回 `y`；7.5 节的逐层归一化
+    只需在这里做归一化。
+    """
+
+    def __init__(self, layers_size, init_fn_name, init_fn=None, act_fn=nn.Tanh):
+        super().__init__()
+        self.layers_size = _check_layers_size(layers_size)
+        if not isinstance(init_fn_name, str):
+            raise TypeError(f"init_fn_name 必须是字符串（'normal'、'uniform' 或其他名字），收到 {init_fn_name!r}")
+        if init_fn_name in ("normal", "uniform") and not callable(init_fn):
+            raise TypeError(f"init_fn_name={init_fn_name!r} 时 init_fn 必须是函数 init_fn(input_size, output_size)，"
+                            f"收到 {init_fn!r}")
+        if not (isinstance(act_fn, type) and issubclass(act_fn, nn.Layer)):
+            raise TypeError(f"act_fn 必须是激活函数的类（paddle.nn.Layer 的子类，如 nn.Tanh），收到 {act_fn!r}")
+        self.init_fn_name = init_fn_name
+        self.init_fn = init_fn
+        self.num_layers = len(self.layers_size) - 1
+        self.linear = nn.LayerList([
+            nn.Linear(m_in, m_out, weight_attr=paddle.ParamAttr(initializer=self.weight_initializer(m_in, m_out)))
+            for m_in, m_out in zip(self.layers_size[:-1], self.layers_size[1:])])
+        self.act_fn = act_fn()
+        self.z = {}
+
+    def weight_initializer(self, input_size, output_size):
+        """按 `init_fn_name` 返回一层权重（形状 `[input_size, output_size]`）的 Paddle 初始化器。"""
+        if self.init_fn_name == "normal":
+            std = self._scale(input_size, output_size)
+            return nn.initializer.Normal(mean=0.0, std=std)
+        if self.init_fn_name == "uniform":
+            r = self._scale(input_size, output_size)
+            return nn.initializer.Uniform(low=-r, high=r)
+        return nn.initializer.Normal(mean=0.0, std=1.0)
+
+    def _scale(self, input_size, output_size):
+        value = self.init_fn(input_size, output_size)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"init_fn({input_size}, {output_size}) 必须返回有限的正数，收到 {value!r}")
+        return float(value)
+
+    def normalize(self, i, y):
+        """第 `i` 个隐藏层在激活之前的处理：这里不做任何事（7.5 节在这里加入逐层归一化）。"""
+        return y
+
+    def forward(self, X):
+        y = X
+        for i, linear in enumerate(self.linear):
+            y = linear(y)
+            if i != self.num_layers - 1:
+                y = self.act_fn(self.normalize(i, y))
+            self.z[i] = y
+        return y
+
+
+# 实验配置里用名字（可写进 JSON）指定初始化方式和激活函数。
+INITS = {
+    "xavier_normal": ("normal", xavier_normal_std),
+    "xavier_uniform": ("uniform", xavier_uniform_r),
+    "kaiming_normal": ("normal", kaiming_normal_std),
+    "kaiming_uniform": ("uniform", kaiming_uniform_r),
+    "standard_normal": ("standard_normal", None),
+}
+ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
+
+MOONS_LAYERS = (2, 300, 500, 700, 400, 1)
+
+
+def _choice(name, value, options):
+    if value not in options:
+        raise ValueError(f"{name} 必须是 {', '.join(map(repr, options))} 之一，收到 {value!r}")
+    return options[value]
+
+
+def moons_data(n_samples=300, noise=0.5, num_train=200):
+    """7.4.2.3 节的数据：`make_moons(n_samples, shuffle=True, noise)`，前 `num_train` 个训练，其余验证。
+
+    返回 `((X_train, y_train), (X_dev, y_dev))`，标签形状 `[N, 1]`（`F.binary_cross_entropy_with_logits` 要求
+    与 logits 同形）。数据由调用前的 `paddle.seed` 决定。
+    """
+    from .data import make_moons
+
+    if isinstance(num_train, bool) or not isinstance(num_train, numbers.Integral) or not 0 < num_train < n_samples:
+        raise ValueError(f"num_train 必须是 1 到 n_samples - 1 之间的整数，收到 {num_train!r}")
+    X, y = make_moons(n_samples=n_samples, shuffle=True, noise=noise)
+    y = y.reshape([-1, 1])
+    return (X[:num_train], y[:num_train]), (X[num_train:], y[num_train:])
+
+
+def moons_trainable(init, act="tanh", num_epochs=100, lr=0.005, batch_size=10, layers_size=MOONS_LAYERS,
+                    n_samples=300, noise=0.5, num_train=200, eval_steps=400):
+    """7.4.2.3 节（及动手练习 7.7）的一个实验配置：在 Moon 数据上训练 `MLP`，供 `nndl.experiment.run` 调用。
+
+    `init` 是 `INITS` 的键（如 `'xavier_normal'`、`'standard_normal'`），`act` 是 `ACTIVATIONS` 的键。
+    与书中相同：数据先由种子生成（两个配置种子相同，数据就相同），再创建模型；SGD（学习率 `lr`）、
+    `F.binary_cross_entropy_with_logits`、`Accuracy(is_logist=True)`，批大小 10、打乱，每 `eval_steps` 步
+    在验证集上评价一次。一个单元是一个回合。
+    """
+    from .experiment import LayerTrainable
+    from .runner import Accuracy
+
+    init_fn_name, init_fn = _choice("init", init, INITS)
+    act_fn = _choice("act", act, ACTIVATIONS)
+    train_data, dev_data = moons_data(n_samples, noise, num_train)
+    model = MLP(layers_size, init_fn_name, init_fn, act_fn)
+    optimizer = paddle.optimizer.SGD(learning_rate=lr, parameters=model.parameters())
+    return LayerTrainable(model, optimizer, F.binary_cross_entropy_with_logits, Accuracy(is_logist=True),
+                          train_data, dev_data, batch_size=batch_size, shuffle=True, num_epochs=num_epochs,
+                          eval_steps=eval_steps)
