@@ -1,4 +1,7 @@
-"""7.5.1.5 节与动手练习 7.8 的 MNIST 卷积网络：有无逐层规范化的对比。
+"""7.5 节的实验：7.5.1.4 节累积滑动平均的循环，7.5.1.5 节与动手练习 7.8 的 MNIST 卷积网络（有无逐层规范化）。
+
+`accumulate_moving_averages` 每一遍都喂一批新抽的数据（书中的循环每遍抽一个新的 `inputs`，喂进去的却总是
+同一个 `data`，滑动平均于是只记住了那一批的统计量）。
 
 网络（书中 7.5.1.5 节）：Conv2D(1→20, 5×5, padding 2) → [规范化] → ReLU → MaxPool 2 →
 Conv2D(20→20, 5×5, padding 2) → [规范化] → ReLU → MaxPool 2 → Linear(980→10)。
@@ -23,6 +26,17 @@ PROFILE_SETTINGS = {
     "full": {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300},
     "quick": {"num_train": 6400, "num_test": 2000, "num_epochs": 1, "eval_steps": 20},
 }
+
+
+def accumulate_moving_averages(model, num_passes=50, batch_shape=(200, 100)):
+    """在训练模式下让 `model` 前向 `num_passes` 遍，每遍一批新的标准正态数据（形状 `batch_shape`），
+    以此累积批量规范化的滑动平均（7.5.1.4 节）。不求梯度。"""
+    if isinstance(num_passes, bool) or not isinstance(num_passes, int) or num_passes < 1:
+        raise ValueError(f"num_passes 必须是正整数，收到 {num_passes!r}")
+    with paddle.no_grad():
+        for _ in range(num_passes):
+            inputs = paddle.randn(list(batch_shape))
+            model(inputs, train_mode=True)
 
 
 def profile_settings(profile):
