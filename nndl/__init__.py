@@ -23,8 +23,6 @@ import warnings
 
 # Paddle 在导入时若找不到 ccache 会发出与本书无关的警告（只影响编译自定义 C++ 算子）。
 warnings.filterwarnings("ignore", message="No ccache found")
-# paddle.nn.BatchNorm* 在训练模式下每次前向都提示“训练时总是记录滑动平均”，这正是 7.5 节要的行为。
-warnings.filterwarnings("ignore", message="When training, we now always track global mean and variance")
 
 from .op import (Adagrad, Adam, Linear, Momentum, NonFiniteError, Op, OptimizedFunction,  # noqa: E402
                  OptimizedFunction3D, Optimizer, RMSprop, SimpleBatchGD)

@@ -15,6 +15,8 @@
   只有 ε = 0 时二者相同；ε > 0 时对应的 Paddle 优化器用同一个 ε，偏差随 $\\hat G_t$ 变小而变大。
 """
 
+import warnings
+
 import numpy as np
 import paddle
 
@@ -102,7 +104,9 @@ def compare_batchnorm_with_paddle(input_shape, num_batches=5, momentum=0.9, eps=
         weights = paddle.randn(input_shape)  # 损失 sum(y * weights)：让每个输出的梯度都不同
         X1, X2 = X.clone(), X.clone()
         X1.stop_gradient = X2.stop_gradient = False
-        y1, y2 = ours(X1, train_mode=True), reference(X2)
+        with warnings.catch_warnings():  # Paddle 提示训练模式总是记录滑动平均：正是这里要比较的
+            warnings.filterwarnings("ignore", message="When training, we now always track")
+            y1, y2 = ours(X1, train_mode=True), reference(X2)
         deviation["train_output"] = max(deviation["train_output"], largest(y1, y2))
         (y1 * weights).sum().backward()
         (y2 * weights).sum().backward()

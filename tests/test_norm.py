@@ -321,3 +321,20 @@ def test_norm_cnn_and_warm_up_reject_bad_arguments():
         NormCNN("gn")
     with pytest.raises(ValueError, match="num_passes"):
         accumulate_moving_averages(Recorder(), num_passes=0)
+
+
+def test_mnist_trainable_evaluates_on_the_test_set():
+    """7.5.1.5: the book builds dev_loader from the training set; here the dev data is MNIST's test split."""
+    from nndl.experiment import mnist_tensors
+    from nndl.normnet import mnist_norm_trainable
+
+    paddle.seed(0)
+    trainable = mnist_norm_trainable("bn", num_train=128, num_test=50, num_epochs=1, eval_steps=1)
+    dev_X, dev_y = trainable.dev_data
+    test_X, test_y = mnist_tensors("test", 50)
+    np.testing.assert_array_equal(dev_X.numpy(), test_X.numpy())
+    np.testing.assert_array_equal(dev_y.numpy(), test_y.numpy())
+    train_X, _ = mnist_tensors("train", 50)
+    assert not np.array_equal(dev_X.numpy(), train_X.numpy())
+    record = trainable.train_unit(0)
+    assert [d[0] for d in record["dev"]] == [1]  # two steps; evaluation needs step > 0

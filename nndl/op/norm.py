@@ -105,5 +105,5 @@ class LayerNorm(nn.Layer):
         axes = [-1] if X.ndim in (2, 3) else [1, 2, 3]
         mean = paddle.mean(X, axis=axes, keepdim=True)
         var = paddle.mean((X - mean) ** 2, axis=axes, keepdim=True)
-        X_hat = (X - mean) / paddle.sqrt(var + self.eps)
-        return self.gamma * X_hat + self.beta
+        std = paddle.sqrt(var + self.eps)
+        return self.gamma * (X - mean) / std + self.beta
