@@ -5,13 +5,15 @@
 import math
 import numbers
 
+import numpy as np
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
 from .init import kaiming_normal_std, kaiming_uniform_r, xavier_normal_std, xavier_uniform_r
 
-__all__ = ["MLP", "INITS", "ACTIVATIONS", "moons_data", "moons_trainable"]
+__all__ = ["MLP", "layer_variances", "INITS", "ACTIVATIONS", "MOONS_LAYERS", "MOONS_EPOCHS", "moons_data",
+           "moons_trainable"]
 
 
 def _check_layers_size(layers_size):
@@ -27,13 +29,13 @@ def _check_layers_size(layers_size):
 
 
 class MLP(nn.Layer):
-    """由若干 `nn.Linear` 组成的前馈网络，`forward` 把每一层的输出记录在 `self.z` 里。
+    r"""由若干 `nn.Linear` 组成的前馈网络，`forward` 把每一层的输出记录在 `self.z` 里。
 
     - `layers_size`：各层神经元个数，如 `[100, 200, 400, 300, 200, 100]`（第一个数是输入维数）；
-    - `init_fn_name`：权重的初始化方式。`'normal'`：高斯分布 $\\mathcal{N}(0, \\sigma^2)$，
-      $\\sigma$ = `init_fn(input_size, output_size)`；`'uniform'`：均匀分布 $\\mathcal{U}[-r, r]$，
-      $r$ = `init_fn(input_size, output_size)`；其他任何名字：标准高斯分布 $\\mathcal{N}(0, 1)$（不用 `init_fn`）；
-    - `init_fn`：由一层的输入、输出个数算出 $\\sigma$ 或 $r$ 的函数，如 `nndl.init.xavier_normal_std`；
+    - `init_fn_name`：权重的初始化方式。`'normal'`：高斯分布 $\mathcal{N}(0, \sigma^2)$，
+      $\sigma$ = `init_fn(input_size, output_size)`；`'uniform'`：均匀分布 $\mathcal{U}[-r, r]$，
+      $r$ = `init_fn(input_size, output_size)`；其他任何名字：标准高斯分布 $\mathcal{N}(0, 1)$（不用 `init_fn`）；
+    - `init_fn`：由一层的输入、输出个数算出 $\sigma$ 或 $r$ 的函数，如 `nndl.init.xavier_normal_std`；
     - `act_fn`：激活函数的**类**，如 `nn.Tanh`，每个隐藏层之后使用一次（输出层不用激活函数）。
 
     - `norm_name`（7.5 节）：`None`（不规范化，7.4 节）、`'bn'`（批量规范化 `nndl.op.BatchNorm`）或 `'ln'`
@@ -132,6 +134,38 @@ class MLP(nn.Layer):
         return y
 
 
+def layer_variances(build, num_nets=10, num_inputs=1000, input_std=0.1, seed=0):
+    r"""在许多个输入、若干个独立初始化的网络上测量每层输出的方差（前向）与回传梯度的方差（反向）。
+
+    对 `k = 0 … num_nets-1`：`paddle.seed(seed + k)` 后用 `build()` 新建一个网络（`MLP`），输入 `num_inputs` 个
+    服从 $\mathcal{N}(0, \sigma_x^2)$（$\sigma_x$ = `input_std`） 的样本（形状 `[num_inputs, 输入维数]`）；
+    `forward[k, i]` 是第 `i` 层输出 `z[i]` 在全部样本和全部神经元上的方差。反向时从输出层回传一个方差为 1 的
+    随机梯度 $\boldsymbol g \sim \mathcal{N}(0, 1)$（即对 $L = \sum \boldsymbol g \odot \boldsymbol z$ 求导），
+    `backward[k, i]` 是 $\partial L / \partial \boldsymbol z_i$ 的方差（最后一层就是 $\boldsymbol g$ 本身）。
+
+    返回 NumPy 数组 `(forward, backward)`，形状都是 `[num_nets, 层数]`。
+    """
+    for name, value in (("num_nets", num_nets), ("num_inputs", num_inputs)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 2:
+            raise ValueError(f"{name} 必须是不小于 2 的整数，收到 {value!r}")
+    if isinstance(input_std, bool) or not isinstance(input_std, numbers.Real) or not input_std > 0:
+        raise ValueError(f"input_std 必须是正数，收到 {input_std!r}")
+    forward, backward = [], []
+    for k in range(num_nets):
+        paddle.seed(seed + k)
+        model = build()
+        if not isinstance(model, MLP):
+            raise TypeError(f"build() 必须返回 MLP，收到 {type(model).__name__}")
+        X = paddle.normal(0.0, float(input_std), [num_inputs, model.layers_size[0]])
+        out = model(X)
+        zs = [model.z[i] for i in range(model.num_layers)]
+        g = paddle.normal(0.0, 1.0, out.shape)
+        grads = paddle.grad((g * out).sum(), zs)
+        forward.append([z.numpy().astype("float64").var() for z in zs])
+        backward.append([grad.numpy().astype("float64").var() for grad in grads])
+    return np.array(forward), np.array(backward)
+
+
 # 实验配置里用名字（可写进 JSON）指定初始化方式和激活函数。
 INITS = {
     "xavier_normal": ("normal", xavier_normal_std),
@@ -143,6 +177,8 @@ INITS = {
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 
 MOONS_LAYERS = (2, 300, 500, 700, 400, 1)
+# 7.4.2.3 节与动手练习 7.7 每个配置训练的回合数：full 与书中相同，quick 让整页在双核 CPU 上 45 秒内跑完。
+MOONS_EPOCHS = {"quick": 40, "full": 100}
 
 
 def _choice(name, value, options):
