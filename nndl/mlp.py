@@ -38,14 +38,18 @@ class MLP(nn.Layer):
     - `init_fn`：由一层的输入、输出个数算出 $\sigma$ 或 $r$ 的函数，如 `nndl.init.xavier_normal_std`；
     - `act_fn`：激活函数的**类**，如 `nn.Tanh`，每个隐藏层之后使用一次（输出层不用激活函数）。
 
-    偏置都初始化为 0（`nn.Linear` 的默认值）。`self.z[i]` 是第 `i` 层（从 0 数）的输出：隐藏层是激活之后的值，
-    最后一层是线性输出。
+    - `norm_name`（7.5 节）：`None`（不规范化，7.4 节）、`'bn'`（批量规范化 `nndl.op.BatchNorm`）或 `'ln'`
+      （层规范化 `nndl.op.LayerNorm`）；规范化放在**每一层**的线性变换之后、激活之前；
+    - `gamma`、`beta`（7.5 节）：每层规范化的缩放与平移初值，长度等于层数的列表（默认全为 1 与 0）。
 
-    扩展：隐藏层在线性变换之后、激活之前经过 `normalize(i, y)`，这里原样返回 `y`；7.5 节的逐层归一化
-    只需在这里做归一化。
+    偏置都初始化为 0（`nn.Linear` 的默认值）。`self.z[i]` 记录第 `i` 层（从 0 数）：不规范化时（7.4 节）是该层的
+    输出，隐藏层是激活之后的值，最后一层是线性输出；规范化时（7.5 节）是规范化之后、激活之前的值。
+    `self.net_input[i]` 总是第 `i` 层送进激活函数之前的值（不规范化时就是线性输出），7.5 节用它比较有无规范化。
+    规范化层是登记在 `self.normalization`（`nn.LayerList`）里的子层，随模型进入 `state_dict`。
     """
 
-    def __init__(self, layers_size, init_fn_name, init_fn=None, act_fn=nn.Tanh):
+    def __init__(self, layers_size, init_fn_name, init_fn=None, act_fn=nn.Tanh, norm_name=None, gamma=None,
+                 beta=None):
         super().__init__()
         self.layers_size = _check_layers_size(layers_size)
         if not isinstance(init_fn_name, str):
@@ -62,7 +66,35 @@ class MLP(nn.Layer):
             nn.Linear(m_in, m_out, weight_attr=paddle.ParamAttr(initializer=self.weight_initializer(m_in, m_out)))
             for m_in, m_out in zip(self.layers_size[:-1], self.layers_size[1:])])
         self.act_fn = act_fn()
+        self.norm_name = norm_name
+        self.normalization = self._normalization_layers(norm_name, gamma, beta)
         self.z = {}
+        self.net_input = {}
+
+    def _normalization_layers(self, norm_name, gamma, beta):
+        """每层一个规范化子层（`norm_name` 为 None 时返回 None）。"""
+        from .op.norm import BatchNorm, LayerNorm
+
+        if norm_name not in (None, "bn", "ln"):
+            raise ValueError(f"norm_name 必须是 None、'bn' 或 'ln'，收到 {norm_name!r}")
+        gamma = self._per_layer("gamma", gamma, 1.0)
+        beta = self._per_layer("beta", beta, 0.0)
+        if norm_name is None:
+            return None
+        if norm_name == "bn":
+            return nn.LayerList([BatchNorm(size, gamma=g, beta=b)
+                                 for size, g, b in zip(self.layers_size[1:], gamma, beta)])
+        return nn.LayerList([LayerNorm(gamma=g, beta=b) for g, b in zip(gamma, beta)])
+
+    def _per_layer(self, name, values, default):
+        if values is None:
+            return [default] * self.num_layers
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or len(values) != self.num_layers:
+            raise ValueError(f"{name} 必须是长度为层数 {self.num_layers} 的列表，收到 {values!r}")
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise ValueError(f"{name} 的每一项都必须是有限的实数，收到 {values!r}")
+        return [float(v) for v in values]
 
     def weight_initializer(self, input_size, output_size):
         """按 `init_fn_name` 返回一层权重（形状 `[input_size, output_size]`）的 Paddle 初始化器。"""
@@ -80,17 +112,25 @@ class MLP(nn.Layer):
             raise ValueError(f"init_fn({input_size}, {output_size}) 必须返回有限的正数，收到 {value!r}")
         return float(value)
 
-    def normalize(self, i, y):
-        """第 `i` 个隐藏层在激活之前的处理：这里不做任何事（7.5 节在这里加入逐层归一化）。"""
-        return y
+    def normalize(self, i, y, train_mode=True):
+        """第 `i` 层在激活之前的规范化（`norm_name` 为 None 时原样返回）；`train_mode` 只对批量规范化有意义。"""
+        if self.normalization is None:
+            return y
+        if self.norm_name == "bn":
+            return self.normalization[i](y, train_mode)
+        return self.normalization[i](y)
 
-    def forward(self, X):
+    def forward(self, X, train_mode=True):
         y = X
         for i, linear in enumerate(self.linear):
-            y = linear(y)
+            y = self.normalize(i, linear(y), train_mode)
+            self.net_input[i] = y
+            if self.normalization is not None:
+                self.z[i] = y
             if i != self.num_layers - 1:
-                y = self.act_fn(self.normalize(i, y))
-            self.z[i] = y
+                y = self.act_fn(y)
+            if self.normalization is None:
+                self.z[i] = y
         return y
 
 

@@ -74,19 +74,20 @@ def test_initialization_by_name():
             assert not layer.bias.numpy().any()  # biases start at 0
 
 
-def test_normalize_hook_is_called_before_the_activation_of_hidden_layers():
+def test_normalize_hook_is_called_before_the_activation_of_every_layer():
+    """7.5 normalizes every layer (the book gives one γ, β per layer, the output layer included)."""
     calls = []
 
     class Recording(MLP):
-        def normalize(self, i, y):
+        def normalize(self, i, y, train_mode=True):
             calls.append(i)
             return y * 0  # everything after it is then tanh(0) = 0
 
     paddle.seed(0)
     model = Recording([3, 4, 4, 2], "normal", xavier_normal_std, nn.Tanh)
     model(paddle.ones([2, 3]))
-    assert calls == [0, 1]
-    assert not model.z[0].numpy().any() and not model.z[1].numpy().any()
+    assert calls == [0, 1, 2]
+    assert not any(model.z[i].numpy().any() for i in range(3))
 
 
 @pytest.mark.parametrize("kwargs, error, word", [
