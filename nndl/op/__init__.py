@@ -2,15 +2,21 @@
 
 - `base`：算子基类 `Op`、优化器基类 `Optimizer`、`NonFiniteError`；
 - `optimizers`：7.3 节的 `SimpleBatchGD`、`Adagrad`、`RMSprop`、`Momentum`、`Adam`；
-- `functions`：7.3 节的线性拟合算子 `Linear`、被优化函数 `OptimizedFunction`（二维）与 `OptimizedFunction3D`。
+- `functions`：7.3 节的线性拟合算子 `Linear`、被优化函数 `OptimizedFunction`（二维）与 `OptimizedFunction3D`；
+- `layers`：7.6 节的线性层 `LinearLayer`（书中第 4 章的 `op.Linear`）、`ReLU`、`Logistic`、`Dropout`、
+  三层前馈网络 `MLP_3L` 与 `MLP_3L_dropout`、带 ℓ2 的损失 `BinaryCrossEntropyWithLogits`、带权重衰减的 `BatchGD`。
 """
 
 from .base import NonFiniteError, Op, Optimizer
 from .functions import Linear, OptimizedFunction, OptimizedFunction3D
+from .layers import (MLP_3L, BatchGD, BinaryCrossEntropyWithLogits, Dropout, LinearLayer, Logistic,
+                     MLP_3L_dropout, ReLU)
 from .optimizers import Adagrad, Adam, Momentum, RMSprop, SimpleBatchGD
 
 __all__ = [
     "Op", "Optimizer", "NonFiniteError",
     "SimpleBatchGD", "Adagrad", "RMSprop", "Momentum", "Adam",
     "Linear", "OptimizedFunction", "OptimizedFunction3D",
+    "LinearLayer", "ReLU", "Logistic", "Dropout", "MLP_3L", "MLP_3L_dropout", "BinaryCrossEntropyWithLogits",
+    "BatchGD",
 ]

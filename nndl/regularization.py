@@ -1,0 +1,201 @@
+"""第 7.6 节：在带噪声的两个半月形数据上训练手写的三层网络，比较不加正则化、ℓ2 正则化、权重衰减与 Dropout。
+
+- `moons_split`：7.6.1 的数据（300 个样本，前 200 个训练、后 100 个测试，标签形状 `[N, 1]`）；
+- `accuracy_logits`：由 logits 计算准确率；
+- `train_model`：书中的全批量训练函数（每 100 次迭代记录一次损失，最后打印训练集与测试集准确率）；
+- `show_class_boundary`：在平面上按预测类别填色，画出分类边界与训练样本；
+- `MoonsTrainable`、`moons_trainable`：同一个训练过程写成实验运行器（`nndl.experiment`）的 trainable，
+  一个单位（unit）是 `iters_per_unit` 次迭代；`regularization_configs`、`exercise_configs` 给出 7.6 节四组实验
+  与动手练习 7.9 的配置。
+"""
+
+import math
+
+import numpy as np
+import paddle
+
+from .data import make_moons
+from .op.layers import MLP_3L, BatchGD, BinaryCrossEntropyWithLogits, MLP_3L_dropout
+
+LAYERS_SIZE = (2, 20, 3, 1)
+LEARNING_RATE = 0.2
+LAMBD = 0.7          # 7.6.3 的 ℓ2 正则化系数 λ
+WEIGHT_DECAY = 0.001  # 7.6.4 的权重衰减系数 β
+DROP_RATE = 0.3      # 7.6.5 代码中的丢弃率 p（正文写的是 0.5）
+LOG_EVERY = 100
+
+# 书中报告的准确率（GPU 上的随机数，我们的数据与初值不同，只能比较结论）。
+BOOK_ACCURACY = {
+    "none": (0.91, 0.71),
+    "l2": (0.86, 0.77),
+    "weight_decay": (0.845, 0.75),
+    "dropout": (0.855, 0.76),
+}
+
+
+def moons_split(n_samples=300, noise=0.5, num_train=200):
+    """7.6.1 的数据：`make_moons(n_samples, shuffle=True, noise=noise)`，前 `num_train` 个样本训练，其余测试。
+
+    随机数来自 Paddle 的全局生成器，调用前先 `paddle.seed(...)`。返回 `X_train, y_train, X_test, y_test`，
+    标签为 float32、形状 `[N, 1]`。
+    """
+    if isinstance(num_train, bool) or not isinstance(num_train, int) or not 0 < num_train < n_samples:
+        raise ValueError(f"num_train 必须是 1 到 n_samples - 1 之间的整数，收到 {num_train!r}")
+    X, y = make_moons(n_samples=n_samples, shuffle=True, noise=noise)
+    y = y.reshape([-1, 1])
+    return X[:num_train], y[:num_train], X[num_train:], y[num_train:]
+
+
+def accuracy_logits(logits, labels):
+    """由 logits 计算准确率（Python 浮点数）：只有一列时以 0 为阈值（即 $\\sigma(o) \\ge 0.5$），多列时取 argmax。"""
+    if logits.ndim != 2:
+        raise ValueError(f"logits 的形状应为 [N, 1] 或 [N, C]，收到 {list(logits.shape)}")
+    labels = paddle.reshape(labels, [-1]).astype("int64")
+    if labels.shape[0] != logits.shape[0]:
+        raise ValueError(f"logits 有 {logits.shape[0]} 个样本，labels 有 {labels.shape[0]} 个")
+    if logits.shape[1] == 1:
+        predicted = (paddle.reshape(logits, [-1]) >= 0).astype("int64")
+    else:
+        predicted = paddle.argmax(logits, axis=1)
+    return paddle.mean((predicted == labels).astype("float32")).item()
+
+
+def evaluate(model, X, y):
+    """测试模式下（Dropout 不丢弃）的准确率；之后模型回到训练模式。"""
+    model.eval()
+    try:
+        return accuracy_logits(model(X), y)
+    finally:
+        model.train()
+
+
+def train_iterations(model, optimizer, loss_fn, X, y, num_iters, start=0, log_every=LOG_EVERY):
+    """全批量训练 `num_iters` 次：前向、损失、反向、更新。迭代编号从 `start + 1` 开始，
+    每 `log_every` 次记录一次 `[迭代编号, 损失]`；记录的损失不是有限值时抛出 `FloatingPointError`。"""
+    losses = []
+    model.train()
+    for i in range(start + 1, start + num_iters + 1):
+        loss = loss_fn(model(X), y)
+        loss_fn.backward()
+        optimizer.step()
+        if i % log_every == 0:
+            value = loss.item()
+            if not math.isfinite(value):
+                raise FloatingPointError(f"第 {i} 次迭代的损失不是有限值（{value}）")
+            losses.append([i, value])
+    return losses
+
+
+def train_model(X_train, y_train, X_test, y_test, model, optimizer, loss_fn, num_iters, log_every=LOG_EVERY,
+                verbose=True):
+    """书中的训练函数：全批量梯度下降 `num_iters` 次，每 `log_every` 次迭代记录一次损失，
+    最后打印并返回训练集与测试集的准确率。返回 `(losses, train_acc, test_acc)`。"""
+    losses = train_iterations(model, optimizer, loss_fn, X_train, y_train, num_iters, log_every=log_every)
+    train_acc, test_acc = evaluate(model, X_train, y_train), evaluate(model, X_test, y_test)
+    if verbose:
+        print(f"train accuracy: {train_acc:.4f}, test accuracy: {test_acc:.4f}")
+    return losses, train_acc, test_acc
+
+
+def class_grid(x1_range=(-2.0, 3.0), x2_range=(-3.0, 3.0), resolution=200):
+    """`resolution × resolution` 的网格：返回 `x1`、`x2`（一维坐标）与全部网格点 `[resolution², 2]`。"""
+    x1 = np.linspace(*x1_range, resolution, dtype="float32")
+    x2 = np.linspace(*x2_range, resolution, dtype="float32")
+    grid = np.stack(np.meshgrid(x1, x2), axis=-1).reshape(-1, 2)
+    return x1, x2, grid
+
+
+def predict_grid(model, x1_range=(-2.0, 3.0), x2_range=(-3.0, 3.0), resolution=200):
+    """模型（测试模式）在网格上预测的类别，形状 `[resolution, resolution]`（行对应 x2，列对应 x1）。"""
+    x1, x2, grid = class_grid(x1_range, x2_range, resolution)
+    model.eval()
+    try:
+        logits = model(paddle.to_tensor(grid))
+    finally:
+        model.train()
+    return x1, x2, (logits.numpy().reshape(resolution, resolution) >= 0).astype(int)
+
+
+def show_class_boundary(model, X_train, y_train, ax=None, title=None,
+                        x1_range=(-2.0, 3.0), x2_range=(-3.0, 3.0), resolution=200):
+    """书中的 `show_class_boundary`：在 $x_1 \\in [-2, 3]$、$x_2 \\in [-3, 3]$ 的 200×200 网格上按预测类别填色
+    （画成一张图像，而不是四万个散点），再画出训练样本。返回所用的 `Axes`。"""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    x1, x2, classes = predict_grid(model, x1_range, x2_range, resolution)
+    ax.imshow(classes, origin="lower", extent=(x1[0], x1[-1], x2[0], x2[-1]), aspect="auto",
+              cmap=ListedColormap(["#f2c5c5", "#c5d5f2"]), vmin=0, vmax=1, interpolation="nearest")
+    X, y = np.asarray(X_train), np.asarray(y_train).reshape(-1)
+    for label, color, marker in ((0, "#c0392b", "o"), (1, "#1f4e9c", "^")):
+        points = X[y == label]
+        ax.scatter(points[:, 0], points[:, 1], s=14, c=color, marker=marker, edgecolors="white", linewidths=0.4,
+                   label=f"class {label}")
+    ax.set_xlim(x1_range)
+    ax.set_ylim(x2_range)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def build_model(lambd=0.0, weight_decay=0.0, drop_rate=0.0, lr=LEARNING_RATE, layers_size=LAYERS_SIZE):
+    """按 7.6 节的设置建立模型、损失与优化器：`drop_rate > 0` 时用 `MLP_3L_dropout`，否则用 `MLP_3L`。"""
+    layers_size = list(layers_size)
+    model = MLP_3L_dropout(layers_size, drop_rate) if drop_rate > 0 else MLP_3L(layers_size)
+    loss_fn = BinaryCrossEntropyWithLogits(model, lambd)
+    optimizer = BatchGD(lr, model, weight_decay)
+    return model, loss_fn, optimizer
+
+
+class MoonsTrainable:
+    """实验运行器的 trainable：7.6.1 的数据上全批量训练 `MLP_3L`（或 `MLP_3L_dropout`）。
+
+    一个单位是 `iters_per_unit` 次迭代；每个单位的记录是
+    `{"losses": [[迭代编号, 损失], ...], "train_acc": …, "test_acc": …}`（准确率在单位结束时、测试模式下计算）。
+    数据与初始参数都在构造时从 Paddle 的全局随机数生成（运行器事先设好种子），同一种子的各配置数据和初值相同。
+    """
+
+    def __init__(self, lambd=0.0, weight_decay=0.0, drop_rate=0.0, lr=LEARNING_RATE, layers_size=LAYERS_SIZE,
+                 iters_per_unit=1000, log_every=LOG_EVERY):
+        if isinstance(iters_per_unit, bool) or not isinstance(iters_per_unit, int) or iters_per_unit < 1:
+            raise ValueError(f"iters_per_unit 必须是正整数，收到 {iters_per_unit!r}")
+        if isinstance(log_every, bool) or not isinstance(log_every, int) or log_every < 1:
+            raise ValueError(f"log_every 必须是正整数，收到 {log_every!r}")
+        self.X_train, self.y_train, self.X_test, self.y_test = moons_split()
+        self.model, self.loss_fn, self.optimizer = build_model(lambd, weight_decay, drop_rate, lr, layers_size)
+        self.iters_per_unit = iters_per_unit
+        self.log_every = log_every
+        self.unit_cost = 1.2 if drop_rate > 0 else 1.0
+
+    def _parametrized(self):
+        return [(i, layer) for i, layer in enumerate(self.model.layers)
+                if isinstance(getattr(layer, "params", None), dict)]
+
+    def train_unit(self, unit):
+        losses = train_iterations(self.model, self.optimizer, self.loss_fn, self.X_train, self.y_train,
+                                  self.iters_per_unit, start=unit * self.iters_per_unit, log_every=self.log_every)
+        return {"losses": losses,
+                "train_acc": evaluate(self.model, self.X_train, self.y_train),
+                "test_acc": evaluate(self.model, self.X_test, self.y_test)}
+
+    def state_dict(self):
+        state = {"t": self.optimizer.t}
+        for i, layer in self._parametrized():
+            for key, value in layer.params.items():
+                state[f"layers.{i}.{key}"] = value.numpy()
+        return state
+
+    def set_state_dict(self, state):
+        self.optimizer.t = int(state["t"])
+        for i, layer in self._parametrized():
+            for key in layer.params:
+                layer.params[key] = paddle.to_tensor(state[f"layers.{i}.{key}"])
+
+
+def moons_trainable(**params):
+    """`Config.build` 用的入口：`nndl.regularization:moons_trainable`。"""
+    return MoonsTrainable(**params)
