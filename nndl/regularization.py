@@ -199,3 +199,81 @@ class MoonsTrainable:
 def moons_trainable(**params):
     """`Config.build` 用的入口：`nndl.regularization:moons_trainable`。"""
     return MoonsTrainable(**params)
+
+
+# 7.6 节的四组实验：名字 → moons_trainable 的参数。
+RUNS = {
+    "none": {},
+    "l2": {"lambd": LAMBD},
+    "weight_decay": {"weight_decay": WEIGHT_DECAY},
+    "dropout": {"drop_rate": DROP_RATE},
+}
+RUN_LABELS = {"none": "no regularization", "l2": f"L2 (lambda={LAMBD})",
+              "weight_decay": f"weight decay (beta={WEIGHT_DECAY})", "dropout": f"dropout (p={DROP_RATE})"}
+
+# 动手练习 7.9：每种正则化取书中的值和两个更大的值。
+EXERCISE_VALUES = {
+    "lambd": (LAMBD, 10.0, 100.0),
+    "weight_decay": (WEIGHT_DECAY, 0.01, 0.05),
+    "drop_rate": (DROP_RATE, 0.7, 0.9),
+}
+
+ITERS_PER_UNIT = 1000
+# 迭代次数：full 与书中相同（五万次）；quick 见 profile_settings 的说明。
+PROFILE_ITERS = {"full": {"runs": 50_000, "exercise": 50_000},
+                 "quick": {"runs": 10_000, "exercise": 3_000}}
+
+
+def profile_settings(profile):
+    """`profile`（"quick" 或 "full"）下的迭代次数：`{"runs": 四组实验, "exercise": 动手练习 7.9}`。
+
+    full 与书中相同，每组五万次迭代。quick 的四组实验各一万次：未正则化的模型此时已经明显过拟合
+    （训练集准确率比测试集高十几个百分点），之后的四万次迭代准确率变化很小；练习中的欠拟合在几千次迭代内
+    就已定型，所以练习只迭代三千次。
+    """
+    from .profile import check_profile
+
+    return dict(PROFILE_ITERS[check_profile(profile)])
+
+
+def _units(num_iters):
+    if num_iters % ITERS_PER_UNIT:
+        raise ValueError(f"num_iters 必须是 {ITERS_PER_UNIT} 的整数倍，收到 {num_iters!r}")
+    return num_iters // ITERS_PER_UNIT
+
+
+def regularization_configs(num_iters, seed=0):
+    """7.6 节四组实验的配置（同一个种子：数据和初始参数都相同，区别只在正则化）。"""
+    from .experiment import Config
+
+    return [Config(name=name, build="nndl.regularization:moons_trainable",
+                   params={**params, "iters_per_unit": ITERS_PER_UNIT}, units=_units(num_iters), seed=seed)
+            for name, params in RUNS.items()]
+
+
+def exercise_configs(num_iters, seed=0, values=None):
+    """动手练习 7.9 的配置：`values` 把参数名（`lambd`、`weight_decay`、`drop_rate`）映射到一组取值，
+    默认 `EXERCISE_VALUES`。配置名形如 `lambd=10.0`。"""
+    from .experiment import Config
+
+    values = EXERCISE_VALUES if values is None else values
+    unknown = set(values) - set(EXERCISE_VALUES)
+    if unknown:
+        raise ValueError(f"values 的键只能是 {sorted(EXERCISE_VALUES)}，收到 {sorted(unknown)}")
+    return [Config(name=f"{key}={value:g}", build="nndl.regularization:moons_trainable",
+                   params={key: float(value), "iters_per_unit": ITERS_PER_UNIT}, units=_units(num_iters), seed=seed)
+            for key, vals in values.items() for value in vals]
+
+
+def final_accuracy(result):
+    """一个 `RunResult` 最后一个单位的 `(训练集准确率, 测试集准确率)`。"""
+    if not result.records:
+        raise ValueError(f"配置 {result.config.name!r} 还没有完成任何单位")
+    return result.records[-1]["train_acc"], result.records[-1]["test_acc"]
+
+
+def loss_curve(result):
+    """一个 `RunResult` 全部单位记录的损失，返回 `(迭代编号数组, 损失数组)`。"""
+    points = [point for record in result.records for point in record["losses"]]
+    steps, losses = zip(*points) if points else ((), ())
+    return np.asarray(steps), np.asarray(losses)
