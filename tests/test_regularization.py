@@ -192,3 +192,17 @@ def test_loss_curve_and_final_accuracy():
     assert list(steps) == list(range(100, 401, 100)) and len(losses) == 4
     assert R.final_accuracy(results["n"]) == (results["n"].records[-1]["train_acc"],
                                               results["n"].records[-1]["test_acc"])
+
+
+def test_compare_weight_decay_with_paddle_detects_wrong_coefficient(monkeypatch):
+    paddle.seed(0)
+    X, y, _, _ = R.moons_split()
+    assert R.compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() < 1e-5
+    # 优化器若不衰减偏置，对照必须发现
+    from nndl.op import layers
+
+    def no_bias_decay(self, x, g, state):
+        return x - self.init_lr * g if x.shape[0] == 1 else (1 - self.weight_decay) * x - self.init_lr * g
+
+    monkeypatch.setattr(layers.BatchGD, "update", no_bias_decay)
+    assert R.compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() > 1e-5
