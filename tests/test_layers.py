@@ -368,3 +368,19 @@ def test_batchgd_rejects_bad_arguments():
         BatchGD(0.1, object())
     with pytest.raises(RuntimeError, match="backward"):
         BatchGD(0.1, model).step()
+
+
+def test_linear_layer_and_73_linear_agree_on_mse_gradient():
+    """departures.md 的说法：LinearLayer.backward((z − y)/K) 保存的梯度就是 7.3 节 Linear.backward(y) 的梯度。"""
+    from nndl.op import Linear
+    paddle.seed(11)
+    old = Linear(3)
+    new = LinearLayer(3, 1)
+    new.params["W"] = old.params["W"]
+    X, y = paddle.randn([16, 3]), paddle.randn([16, 1])
+    z = new(X)
+    close(z, old(X).numpy())
+    old.backward(y)
+    new.backward((z - y) / 16)
+    close(new.grads["W"], old.grads["W"])
+    close(new.grads["b"].reshape([-1]), old.grads["b"])
