@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from nndl.sweep import KILL_HOOK_ENV, SweepResult
+from processes import group_is_gone
 from nndl.sweep import outputs as outputs_module
 from nndl.sweep.outputs import write_outputs
 
@@ -58,17 +59,6 @@ def snapshot(directory):
 
 def checkpoints(out):
     return sorted((Path(out) / "checkpoints").glob("*.ckpt"))
-
-
-def group_is_gone(pgid, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def start_and_signal(out, sig):
