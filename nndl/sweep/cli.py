@@ -104,8 +104,8 @@ def main(argv=None):
     try:
         write_outputs(result, out)
     except OSError as err:
-        print(f"错误：无法写入结果文件（{err}）；已有的结果文件保持不变。训练完的轮都在检查点里，"
-              f"腾出空间后再运行同一条命令 {again} 即可写出结果。", file=sys.stderr)
+        print(f"错误：无法写入结果文件（{err}）；每个结果文件都是原子写入的，要么是旧的完整文件，要么是新的。"
+              f"训练完的轮都在检查点里，腾出空间后再运行同一条命令 {again} 即可写出结果。", file=sys.stderr)
         return EXIT_UNUSABLE
     for run in result.runs:
         last = f"{run['train_epoch_losses'][-1]:.6f}" if run["train_epoch_losses"] else "-"
