@@ -65,8 +65,11 @@ def start_and_signal(out, sig):
     """Start the CLI in its own session, wait for its first checkpoint, signal the whole group; returns
     (process, stdout, stderr, seconds until the signal)."""
     started = time.monotonic()
+    # A shell starts background jobs with SIGINT ignored, and children inherit that; pytest may run as one. The CLI
+    # gets SIGINT's default disposition, as a foreground command in a terminal has it.
     proc = subprocess.Popen(command(out), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=ENV, start_new_session=True)
+                            env=ENV, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         while not checkpoints(out):
             assert proc.poll() is None, f"the CLI ended before its first checkpoint: {proc.communicate()}"
