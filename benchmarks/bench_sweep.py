@@ -6,7 +6,7 @@
 (a) 书中的流水线：`nndl.data.load_mnist('train', transform=mnist_transform)` 取前 N 张（`paddle.io.Subset`），
     `paddle.io.DataLoader(batch_size=..., shuffle=False)`，`RunnerV3`，一个配置接一个配置，在本进程里，
     Paddle 默认的线程设置；
-(b) `nndl.sweep.sweep`：每核一个单线程工作进程，数据是内存中规范化好的张量。
+(b) `nndl.sweep.sweep`：经实验运行器 `nndl.experiment`，每核一个单线程工作进程，数据是内存中规范化好的张量。
 两者都从 `paddle.seed(0)` 初始化每个模型，并且规范化方式相同，所以每轮损失应当一致（表中给出最大差）。
 机器与其他进程共用，每次测量前后都记录 `uptime` 的平均负载。
 """

@@ -19,7 +19,8 @@
 - `make_moons`（第 3 章，7.4 与 7.6 使用，`nndl.data`）：两个半月形的二分类数据；
 - `nndl.data.load_mnist`（7.2）：离线读取并校验仓库内的 MNIST；
 - `nndl.check`：把手写优化器与 `paddle.optimizer` 逐步对照；
-- `nndl.sweep`（7.2）：批大小实验，几组配置在单线程工作进程里并行训练；也是命令行 `python -m nndl.sweep`；
+- `nndl.sweep`（7.2）：批大小实验，每组（批大小, 学习率）是实验运行器的一个配置；也是命令行
+  `python -m nndl.sweep`（可中断、再运行同一条命令接着训练）；
 - `nndl.experiment`：实验运行器（`Config`、`run`、`LayerTrainable`、`mnist_tensors`、`runs_dir`），本章的重实验
   都经由它并行、可中断续跑、逐位可复现地运行；
 - `nndl.plot`（7.3.1–7.3.3）：二维等高线与轨迹、损失曲线；`nndl.plot3d`（7.3.4）：曲面、轨迹动画与 HTML5 视频；

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import experiment_builders
+from processes import group_is_gone
 import nndl.experiment.driver as driver
 import nndl.experiment.store as store_module
 from nndl.experiment import (CheckpointError, Config, ExperimentError, LayerTrainable, Results, mnist_tensors, run,
@@ -203,17 +204,6 @@ def wait_for_checkpoint(process, out, timeout=120):
 @pytest.fixture(scope="module")
 def slow_reference():
     return run([SLOW], workers=0, progress=False)[SLOW.name]
-
-
-def group_is_gone(pgid, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_hard_kill_of_the_process_group_resumes_from_the_last_checkpoint(tmp_path, slow_reference):

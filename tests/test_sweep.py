@@ -1,17 +1,14 @@
-"""nndl.sweep: the parallel batch-size sweep equals a sequential run bit for bit, and fails loudly without losing results."""
-
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+"""nndl.sweep: the parallel batch-size sweep (a user of nndl.experiment) equals a sequential run bit for bit, resumes
+from its checkpoints, and fails loudly without losing results. The command line's interruptions: test_sweep_cli.py."""
 
 import pytest
 
+from nndl.experiment import CheckpointError, Config
+from nndl.experiment.store import CheckpointStore
 from nndl.sweep import (BATCH_SIZES, KILL_HOOK_ENV, LEARNING_RATES, PROFILES, SweepError, profile_settings,
                         run_configuration, sweep)
+from nndl.sweep.parallel import configurations
 
-ROOT = Path(__file__).resolve().parent.parent
 TINY = {"num_samples": 384, "num_epochs": 2}
 
 
@@ -45,6 +42,27 @@ def test_profiles():
         profile_settings("fast")
     with pytest.raises(ValueError, match="profile 'fast'"):
         sweep(profile="fast")
+
+
+def test_resumes_from_checkpoints_bit_for_bit(parallel, tmp_path):
+    """Stop after one epoch (as an interrupt would), run the same call again: it continues to the same losses."""
+    kwargs = dict(batch_sizes=(16, 64, 128), learning_rates=(0.01, 0.04, 0.08), workers=2, progress=False)
+    first = sweep(**kwargs, num_samples=TINY["num_samples"], num_epochs=1, out_dir=tmp_path)
+    assert [len(run["train_epoch_losses"]) for run in first.runs] == [1, 1, 1]
+    # The same settings with one epoch more are "other settings": the runner refuses them, naming num_epochs.
+    with pytest.raises(CheckpointError, match="num_epochs"):
+        sweep(**kwargs, **TINY, out_dir=tmp_path)
+    # Rewrite the checkpoints as if the 2-epoch run had been interrupted after its first epoch, then resume it.
+    for config in configurations((16, 64, 128), (0.01, 0.04, 0.08), TINY["num_samples"], 1, 0):
+        store = CheckpointStore(tmp_path)
+        data = store.load(config)
+        longer = Config(config.name, config.build, {**config.params, "num_epochs": 2}, units=2, seed=0)
+        store.remove(config)
+        store.save(longer, data["records"], data["state"], data["seconds"], data["unit_cost"])
+    resumed = sweep(**kwargs, **TINY, out_dir=tmp_path)
+    for a, b in zip(resumed.runs, parallel.runs):
+        assert a["finished"]
+        assert a["train_epoch_losses"] == b["train_epoch_losses"] and a["train_step_losses"] == b["train_step_losses"]
 
 
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True])
@@ -83,36 +101,8 @@ def test_a_killed_worker_names_its_configuration_and_keeps_the_others(monkeypatc
 
 def test_an_exception_in_a_worker_names_the_configuration(tmp_path, monkeypatch):
     monkeypatch.setenv("NNDL_MNIST_DIR", str(tmp_path))  # no MNIST files there: the worker raises MnistFileError
-    with pytest.raises(SweepError, match=r"batch_size=32, lr=0\.02 训练出错[\s\S]*MnistFileError"):
+    with pytest.raises(SweepError, match=r"batch_size=32, lr=0\.02：[\s\S]*MnistFileError"):
         sweep(batch_sizes=(32,), learning_rates=(0.02,), workers=1, **TINY)
-
-
-def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "nndl.sweep", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=300)
-
-
-def test_cli_writes_json_csv_and_png(tmp_path):
-    out = tmp_path / "out"
-    done = run_cli("--profile", "quick", "--workers", "2", "--out", str(out), "--num-samples", "256",
-                   "--num-epochs", "1", env={KILL_HOOK_ENV: "256"})
-    # The batch-256 worker dies: the CLI still writes the four finished configurations, then exits non-zero.
-    assert done.returncode == 1, done.stderr
-    assert "batch_size=256, lr=0.16" in done.stderr and "wall time" in done.stdout
-    data = json.loads((out / "losses.json").read_text(encoding="utf-8"))
-    assert [run["finished"] for run in data["runs"]] == [True, True, True, True, False]
-    assert len(data["runs"][0]["train_epoch_losses"]) == 1 and len(data["runs"][0]["train_step_losses"]) == 16
-    epoch_rows = (out / "epoch_losses.csv").read_text(encoding="utf-8").splitlines()
-    assert epoch_rows[0] == "batch_size,learning_rate,epoch,loss" and len(epoch_rows) == 1 + 4
-    step_rows = (out / "step_losses.csv").read_text(encoding="utf-8").splitlines()
-    assert len(step_rows) == 1 + 16 + 8 + 4 + 2
-    assert (out / "epoch_losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.mark.parametrize("args, word", [(("--profile", "fast"), "fast"), (("--workers", "0"), "workers")])
-def test_cli_rejects_bad_input(tmp_path, args, word):
-    done = run_cli(*args, "--out", str(tmp_path))
-    assert done.returncode == 2 and word in done.stderr
 
 
 def test_lenet_is_the_books_lenet_with_the_same_forward_and_gradients():

@@ -149,6 +149,7 @@ def run(configs, out_dir=None, workers=None, progress=None, fresh=False):
             how = "没有指定 out_dir，结果没有写入检查点；传入 out_dir 可以让中断后的运行接着训练"
         stopped = KeyboardInterrupt(f"{why}，已停止全部工作进程。{how}。")
         stopped.results = results
+        stopped.signum = signal.SIGTERM if isinstance(interrupt, _Terminated) else signal.SIGINT
         raise stopped from None
     finally:
         pool.close()  # 正常结束时空闲的工作进程自行退出；还在训练的（出错、中断时）直接结束

@@ -1,0 +1,80 @@
+"""扫描结果的图与文件：`plot_epoch_losses`（书中的样式），`write_outputs`（losses.json、两个 CSV 与一张 PNG）。"""
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+# 书中画图所用的颜色与线型。
+_STYLES = {16: ("#9c9d9f", "-"), 32: ("#f7d2e2", "-"), 64: ("#f19ec2", "-"), 128: ("#e86096", "-."),
+           256: ("#000000", "--")}
+
+
+def plot_epoch_losses(result, ax=None):
+    """按书中的样式画出每个配置的 `train_epoch_losses`，返回 Figure。"""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 5))
+    else:
+        fig = ax.figure
+    for run in result.runs:
+        color, linestyle = _STYLES.get(run["batch_size"], (None, "-"))
+        epochs = range(1, len(run["train_epoch_losses"]) + 1)
+        ax.plot(epochs, run["train_epoch_losses"], c=color, linestyle=linestyle,
+                label=f"batch size: {run['batch_size']}, lr: {run['learning_rate']:g}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize="large")
+    ax.set_title("epoch loss with different bs and lr")
+    return fig
+
+
+def _csv(header, rows):
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
+def _write_atomically(path, data):
+    """先写同目录下的临时文件再 `os.replace`：写到一半失败时原来的文件保持不变。"""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_outputs(result, out_dir):
+    """把结果写进 `out_dir`：losses.json、epoch_losses.csv、step_losses.csv 与 epoch_losses.png（每个都原子写入）。"""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    losses = json.dumps(result.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+    epochs = _csv(["batch_size", "learning_rate", "epoch", "loss"],
+                  [[run["batch_size"], run["learning_rate"], epoch, repr(loss)]
+                   for run in result.runs for epoch, loss in enumerate(run["train_epoch_losses"], start=1)])
+    steps = _csv(["batch_size", "learning_rate", "step", "loss"],
+                 [[run["batch_size"], run["learning_rate"], step, repr(loss)]
+                  for run in result.runs for step, loss in run["train_step_losses"]])
+    fig = plot_epoch_losses(result)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    for name, data in (("losses.json", losses), ("epoch_losses.csv", epochs), ("step_losses.csv", steps),
+                       ("epoch_losses.png", png.getvalue())):
+        _write_atomically(out_dir / name, data)
