@@ -65,7 +65,7 @@ BUGS = [
         "return (images / 127.5 - 1).reshape(-1, 1, 28, 28)",
         ("notebooks/7-2-batch-size.ipynb",)),
     Bug("7.2: learning rate of batch size 256 changed from 0.16 to 0.1",
-        "nndl/sweep.py",
+        "nndl/sweep/settings.py",
         "LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.16)",
         "LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.1)",
         ("notebooks/7-2-batch-size.ipynb",)),
