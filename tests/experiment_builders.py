@@ -73,3 +73,41 @@ def wrong_record():
             import numpy as np
             return {"loss": np.float32(1.5)}
     return T(99, "raise")
+
+
+class RawAdam:
+    """A hand-written trainable that moves Paddle's own optimizer.state_dict() (keys are Paddle's unique names).
+    This is only safe because the runner builds and trains every configuration in its own unique_name namespace."""
+
+    def __init__(self, units):
+        self.num_units = units
+        self.model = paddle.nn.Sequential(paddle.nn.Linear(6, 8), paddle.nn.Tanh(), paddle.nn.Linear(8, 1))
+        self.scheduler = paddle.optimizer.lr.ExponentialDecay(0.05, gamma=0.9)
+        self.opt = paddle.optimizer.Adam(learning_rate=self.scheduler, parameters=self.model.parameters())
+        self.X = paddle.linspace(-1, 1, 120).reshape([20, 6])
+        self.y = (self.X ** 2).sum(axis=1, keepdim=True)
+
+    def train_unit(self, unit):
+        losses = []
+        for start in range(0, 20, 5):
+            noise = paddle.randn([5, 1]) * 0.01  # the runner's unit seed makes this reproducible
+            loss = F.mse_loss(self.model(self.X[start:start + 5]), self.y[start:start + 5] + noise)
+            losses.append(loss.item())
+            loss.backward()
+            self.opt.step()
+            self.opt.clear_grad()
+        self.scheduler.step()
+        return {"losses": losses}
+
+    def state_dict(self):
+        opt = {k: (v if isinstance(v, dict) else v.numpy()) for k, v in self.opt.state_dict().items()}
+        return {"model": {k: v.numpy() for k, v in self.model.state_dict().items()}, "opt": opt}
+
+    def set_state_dict(self, state):
+        self.model.set_state_dict(state["model"])
+        self.opt.set_state_dict({k: (v if isinstance(v, dict) else paddle.to_tensor(v))
+                                 for k, v in state["opt"].items()})
+
+
+def raw_adam(units):
+    return RawAdam(units)

@@ -94,8 +94,8 @@ def run(configs, out_dir=None, workers=None, progress=None, fresh=False):
         bars.note(i, "FAILED")
 
     started = time.perf_counter()
-    previous_sigterm = None
-    if threading.current_thread() is threading.main_thread():
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if on_main_thread:  # 信号处理函数只能在主线程里设置
         previous_sigterm = signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         while True:
@@ -153,8 +153,8 @@ def run(configs, out_dir=None, workers=None, progress=None, fresh=False):
     finally:
         pool.close()  # 正常结束时空闲的工作进程自行退出；还在训练的（出错、中断时）直接结束
         bars.close()
-        if previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, previous_sigterm)
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous_sigterm if previous_sigterm is not None else signal.SIG_DFL)
 
     results = _results(runs, statuses, started)
     if write_error is not None:

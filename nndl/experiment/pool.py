@@ -191,7 +191,9 @@ class ProcessPool:
         self._ctx = multiprocessing.get_context("spawn")
 
     def idle(self):
-        return [s for s, slot in enumerate(self.slots) if slot is None or slot["index"] is None]
+        """空闲的槽位：已有进程的在前（先把工作交给已启动的进程，只在还有剩余工作时才启动新进程）。"""
+        free = [s for s, slot in enumerate(self.slots) if slot is None or slot["index"] is None]
+        return sorted(free, key=lambda s: self.slots[s] is None)
 
     def busy(self):
         return any(slot is not None and slot["index"] is not None for slot in self.slots)

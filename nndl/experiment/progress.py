@@ -72,12 +72,16 @@ class Bars:
             self._handle.update({"text/plain": self._text()}, raw=True)
 
     def set(self, i, units_done):
+        whole = units_done == int(units_done)
         self.done[i] = units_done
         if self._bars:
-            bar = self._bars[i]
-            bar.n = units_done
-            bar.refresh()
-        self._draw()
+            now = time.monotonic()
+            if whole or now - self._last_draw >= 0.1:  # 单位内的进度最多每 0.1 秒重画一次
+                self._last_draw = now
+                bar = self._bars[i]
+                bar.n = units_done
+                bar.refresh()
+        self._draw(force=whole)
 
     def note(self, i, text):
         self.notes[i] = text
