@@ -7,6 +7,13 @@
 - `nndl.op.Op`、`nndl.op.Optimizer`、`nndl.op.SimpleBatchGD`（7.3.1）、`nndl.op.Adagrad`、`nndl.op.RMSprop`
   （7.3.2）、`nndl.op.Momentum`、`nndl.op.Adam`（7.3.3）：算子与优化器基类和五个手写优化器；
 - `nndl.op.OptimizedFunction`（7.3.1，二维）、`nndl.op.OptimizedFunction3D`（7.3.4）、`nndl.op.Linear`（7.3.1）；
+- `nndl.op.BatchNorm`、`nndl.op.LayerNorm`（7.5）：批量规范化与层规范化；`nndl.normnet`（7.5.1.4、7.5.1.5、
+  动手练习 7.8）：累积滑动平均、MNIST 卷积网络 `NormCNN` 与实验配置；
+- `nndl.init`（7.4）：Xavier 与 He 初始化的标准差和区间；`nndl.mlp.MLP`（7.4.2.1，7.5.1.2 加上规范化）：记录每层
+  输出的前馈网络，以及 7.4.2.3 的实验配置；
+- `nndl.op.LinearLayer`、`ReLU`、`Logistic`、`Dropout`、`MLP_3L`、`MLP_3L_dropout`、`BinaryCrossEntropyWithLogits`、
+  `BatchGD`（7.6）：全部手写的三层网络、带 ℓ2 的损失与带权重衰减的梯度下降；`nndl.regularization`（7.6、动手
+  练习 7.9）：训练循环 `train_model`、分类边界 `show_class_boundary` 与实验配置；
 - `nndl.training.train_f`、`nndl.training.train`（7.3.1）：被优化函数上的迭代与线性拟合的小批量训练；
 - `RunnerV3`、`Accuracy`（第 4–5 章引入，7.2 使用）；`accuracy`（第 4 章，`nndl.metric`）；
 - `make_moons`（第 3 章，7.4 与 7.6 使用，`nndl.data`）：两个半月形的二分类数据；

@@ -1,0 +1,105 @@
+"""7.5 节的实验：7.5.1.4 节累积滑动平均的循环，7.5.1.5 节与动手练习 7.8 的 MNIST 卷积网络（有无逐层规范化）。
+
+`accumulate_moving_averages` 每一遍都喂一批新抽的数据（书中的循环每遍抽一个新的 `inputs`，喂进去的却总是
+同一个 `data`，滑动平均于是只记住了那一批的统计量）。
+
+网络（书中 7.5.1.5 节）：Conv2D(1→20, 5×5, padding 2) → [规范化] → ReLU → MaxPool 2 →
+Conv2D(20→20, 5×5, padding 2) → [规范化] → ReLU → MaxPool 2 → Linear(980→10)。
+规范化层放在卷积与激活之间：`norm=None` 不用，`'bn'` 用 `paddle.nn.BatchNorm2D`（书中的做法），
+`'ln'` 用 `paddle.nn.LayerNorm` 在每个样本的 (C, H, W) 上规范化（练习 7.8）。
+
+`mnist_norm_trainable` 是实验运行器（`nndl.experiment`）的构建函数：书中的 Adam（学习率 0.01）、批大小 64、
+打乱的训练集、每 300 步评价一次。与书中不同，评价用的是 MNIST 的**测试集**（书中的 `dev_loader` 由训练集构建，
+读入的测试集从未使用，所谓“验证”曲线其实是训练集上的曲线）。
+"""
+
+import warnings
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+from .profile import check_profile
+
+# paddle.nn.BatchNorm2D 在训练模式下每次前向都提示“训练时总是记录滑动平均”，这正是这里要的行为。
+warnings.filterwarnings("ignore", message="When training, we now always track global mean and variance")
+
+NORMS = (None, "bn", "ln")
+
+# 书中的设置（full）与缩小的设置（quick）：训练图像数、测试图像数、轮数、每隔多少步评价一次。
+PROFILE_SETTINGS = {
+    "full": {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300},
+    "quick": {"num_train": 4800, "num_test": 500, "num_epochs": 1, "eval_steps": 15},
+}
+
+
+def accumulate_moving_averages(model, num_passes=50, batch_shape=(200, 100)):
+    """在训练模式下让 `model` 前向 `num_passes` 遍，每遍一批新的标准正态数据（形状 `batch_shape`），
+    以此累积批量规范化的滑动平均（7.5.1.4 节）。不求梯度。"""
+    if isinstance(num_passes, bool) or not isinstance(num_passes, int) or num_passes < 1:
+        raise ValueError(f"num_passes 必须是正整数，收到 {num_passes!r}")
+    with paddle.no_grad():
+        for _ in range(num_passes):
+            inputs = paddle.randn(list(batch_shape))
+            model(inputs, train_mode=True)
+
+
+def profile_settings(profile):
+    """`profile`（`'quick'` 或 `'full'`）对应的实验规模，返回字典的副本。"""
+    return dict(PROFILE_SETTINGS[check_profile(profile)])
+
+
+def norm_configs(profile, norms=(None, "bn"), seed=0):
+    """`profile` 规模下每种规范化（`norms` 里的 None、'bn'、'ln'）一个实验配置，名字为 'none'、'bn'、'ln'。
+    同一个种子：各网络的卷积层与全连接层从相同的初始参数出发（规范化层的初值是常数，不消耗随机数）。"""
+    from .experiment import Config
+
+    settings = profile_settings(profile)
+    return [Config(name=_check_norm(norm) or "none", build="nndl.normnet:mnist_norm_trainable",
+                   params={"norm": norm, **settings}, units=settings["num_epochs"], seed=seed)
+            for norm in norms]
+
+
+def _check_norm(norm):
+    if norm not in NORMS:
+        raise ValueError(f"norm 必须是 None、'bn' 或 'ln'，收到 {norm!r}")
+    return norm
+
+
+def _norm_layer(norm, channels, size):
+    if norm == "bn":
+        return nn.BatchNorm2D(channels)
+    if norm == "ln":
+        return nn.LayerNorm([channels, size, size])
+    return nn.Identity()
+
+
+class NormCNN(nn.Layer):
+    """书中 7.5.1.5 节的 MNIST 卷积网络；`norm` 选择卷积之后的规范化层（None、'bn' 或 'ln'）。"""
+
+    def __init__(self, norm=None):
+        super().__init__()
+        self.norm = _check_norm(norm)
+        self.conv1 = nn.Conv2D(1, 20, kernel_size=5, padding=2)
+        self.norm1 = _norm_layer(norm, 20, 28)
+        self.conv2 = nn.Conv2D(20, 20, kernel_size=5, padding=2)
+        self.norm2 = _norm_layer(norm, 20, 14)
+        self.fc = nn.Linear(980, 10)
+
+    def forward(self, X):
+        X = F.max_pool2d(F.relu(self.norm1(self.conv1(X))), kernel_size=2, stride=2)
+        X = F.max_pool2d(F.relu(self.norm2(self.conv2(X))), kernel_size=2, stride=2)
+        return self.fc(paddle.flatten(X, start_axis=1))
+
+
+def mnist_norm_trainable(norm, num_train, num_test, num_epochs, eval_steps, lr=0.01, batch_size=64):
+    """实验运行器的构建函数：`NormCNN(norm)`、Adam、交叉熵，训练集前 `num_train` 张（每轮打乱），
+    每 `eval_steps` 步在**测试集**前 `num_test` 张上评价一次。"""
+    from .experiment import LayerTrainable, mnist_tensors
+    from .runner import Accuracy
+
+    model = NormCNN(norm)
+    optimizer = paddle.optimizer.Adam(learning_rate=lr, parameters=model.parameters())
+    return LayerTrainable(model, optimizer, F.cross_entropy, Accuracy(),
+                          mnist_tensors("train", num_train), mnist_tensors("test", num_test),
+                          batch_size=batch_size, shuffle=True, num_epochs=num_epochs, eval_steps=eval_steps)

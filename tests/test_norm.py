@@ -1,0 +1,340 @@
+"""7.5: BatchNorm and LayerNorm against paddle.nn, the 7.5 MLP, the MNIST CNN, and the book's defects fixed.
+
+Tolerances: outputs are O(1–5) float32 values; normalizing divides by σ computed in float32, so a few ulps of
+the inputs become ~1e-6 in the outputs: OUTPUT_TOL = 2e-5. Gradients are sums over up to a few thousand terms and
+are compared relative to their largest magnitude: GRAD_TOL = 2e-5. Moving averages are EMAs of O(1–10)
+statistics: STAT_TOL = 1e-5.
+"""
+
+import math
+
+import numpy as np
+import paddle
+import paddle.nn as nn
+import pytest
+
+from nndl.check import compare_batchnorm_with_paddle, compare_layernorm_with_paddle
+from nndl.mlp import MLP
+from nndl.normnet import NormCNN, accumulate_moving_averages, profile_settings
+from nndl.op import BatchNorm, LayerNorm
+
+OUTPUT_TOL = 2e-5
+GRAD_TOL = 2e-5
+STAT_TOL = 1e-5
+LAYERS = [100, 200, 400, 300, 2, 2]
+GAMMA = [1, 2, 3, 5, 4]
+BETA = [3, 2, 1, 2, 2]
+
+
+# ---------------------------------------------------------------- against Paddle
+
+@pytest.mark.parametrize("shape", [[64, 20], [200, 3], [16, 8, 7, 7]])
+@pytest.mark.parametrize("momentum", [0.9, 0.5])
+def test_batchnorm_matches_paddle(shape, momentum):
+    deviation = compare_batchnorm_with_paddle(shape, num_batches=6, momentum=momentum)
+    assert deviation["train_output"] < OUTPUT_TOL, deviation
+    assert deviation["grad"] < GRAD_TOL, deviation
+    assert deviation["moving_mean"] < STAT_TOL, deviation
+    assert deviation["moving_variance"] < STAT_TOL, deviation
+    assert deviation["test_output"] < OUTPUT_TOL, deviation
+
+
+@pytest.mark.parametrize("shape", [[10, 100], [4, 5, 30], [8, 20, 7, 7]])
+def test_layernorm_matches_paddle(shape):
+    deviation = compare_layernorm_with_paddle(shape)
+    assert deviation["output"] < OUTPUT_TOL, deviation
+    assert deviation["grad"] < GRAD_TOL, deviation
+
+
+class SwappedMomentumBatchNorm(BatchNorm):
+    """A plausible slip: moving = (1 − m)·old + m·batch."""
+
+    def forward(self, X, train_mode=True):
+        self.momentum = 1 - self.momentum
+        try:
+            return super().forward(X, train_mode)
+        finally:
+            self.momentum = 1 - self.momentum
+
+
+def test_paddle_check_catches_swapped_momentum(monkeypatch):
+    import nndl.op.norm
+    monkeypatch.setattr(nndl.op.norm, "BatchNorm", SwappedMomentumBatchNorm)
+    deviation = compare_batchnorm_with_paddle([64, 20], num_batches=3)
+    assert deviation["train_output"] < OUTPUT_TOL  # the batch statistics are unaffected …
+    assert deviation["moving_mean"] > 0.1  # … the moving averages are not
+
+
+# ---------------------------------------------------------------- what the operators compute
+
+def test_batchnorm_statistics_per_feature_and_per_channel():
+    paddle.seed(1)
+    X = 5 + 3 * paddle.randn([50, 4])
+    Y = BatchNorm(4, gamma=2.0, beta=-1.0)(X).numpy()
+    np.testing.assert_allclose(Y.mean(axis=0), -1.0, atol=1e-5)
+    np.testing.assert_allclose(Y.std(axis=0), 2.0, rtol=1e-5)  # biased std, as the normalization uses
+    X = 5 + 3 * paddle.randn([6, 3, 5, 5])
+    Y = BatchNorm(3)(X).numpy()
+    np.testing.assert_allclose(Y.mean(axis=(0, 2, 3)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(Y.std(axis=(0, 2, 3)), 1.0, rtol=1e-5)
+
+
+def test_batchnorm_moving_average_formula_and_test_mode():
+    paddle.seed(2)
+    bn = BatchNorm(3, momentum=0.8)
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), 0.0)
+    np.testing.assert_array_equal(bn.moving_variance.numpy(), 1.0)
+    mean, var = np.zeros(3), np.ones(3)
+    for _ in range(4):
+        X = 2 + paddle.randn([30, 3])
+        bn(X)
+        x = X.numpy().astype(np.float64)
+        mean = 0.8 * mean + 0.2 * x.mean(axis=0)
+        var = 0.8 * var + 0.2 * x.var(axis=0)  # biased variance
+    np.testing.assert_allclose(bn.moving_mean.numpy(), mean, rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), var, rtol=1e-5)
+    X = paddle.randn([5, 3])
+    expected = (X.numpy() - mean) / np.sqrt(var + bn.eps)
+    np.testing.assert_allclose(bn(X, train_mode=False).numpy(), expected, atol=1e-5)
+    before = bn.moving_mean.numpy().copy()
+    bn(X, train_mode=False)
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), before)  # test mode leaves them alone
+
+
+def test_layernorm_statistics_per_sample():
+    paddle.seed(3)
+    X = 5 + 3 * paddle.randn([7, 30])
+    Y = LayerNorm(gamma=2.0, beta=-1.0)(X).numpy()
+    np.testing.assert_allclose(Y.mean(axis=1), -1.0, atol=1e-5)
+    np.testing.assert_allclose(Y.std(axis=1), 2.0, rtol=1e-5)
+    X = 5 + 3 * paddle.randn([4, 3, 5, 5])
+    Y = LayerNorm()(X).numpy()
+    np.testing.assert_allclose(Y.mean(axis=(1, 2, 3)), 0.0, atol=1e-5)
+    np.testing.assert_allclose(Y.std(axis=(1, 2, 3)), 1.0, rtol=1e-5)
+
+
+# ---------------------------------------------------------------- the book's defects
+
+class BookSqrtBatchNorm(BatchNorm):
+    """The book's training branch: paddle.sqrt(var, self.eps) — the second argument is `name`."""
+
+    def forward(self, X, train_mode=True):
+        mean = paddle.mean(X, axis=0, keepdim=True)
+        var = paddle.mean((X - mean) ** 2, axis=0, keepdim=True)
+        return (X - mean) / paddle.sqrt(var, self.eps)
+
+
+def _constant_feature_batch():
+    X = paddle.randn([8, 3])
+    X[:, 1] = 4.0  # a feature that is constant over the batch (e.g. a dead ReLU, a blank pixel)
+    return X
+
+
+@pytest.mark.parametrize("make", [lambda: BatchNorm(3), lambda: LayerNorm()])
+def test_epsilon_is_added_so_a_constant_is_finite(make):
+    X = _constant_feature_batch()
+    if isinstance(make(), LayerNorm):
+        X = paddle.full([2, 5], 4.0)  # a sample whose values are all equal
+    Y = make()(X)
+    assert bool(paddle.isfinite(Y).all())
+
+
+def test_book_sqrt_gives_nan_on_a_constant_feature():
+    Y = BookSqrtBatchNorm(3)(_constant_feature_batch())
+    assert bool(paddle.isnan(Y[:, 1]).all())  # the check above fails on the book's version
+
+
+class BookGraphBatchNorm(BatchNorm):
+    """The book's moving averages: computed from tensors that carry the autograd graph."""
+
+    def forward(self, X, train_mode=True):
+        mean = paddle.mean(X, axis=0)
+        self.moving_mean = self.momentum * self.moving_mean + (1 - self.momentum) * mean
+        return X - mean
+
+
+@pytest.mark.parametrize("cls, chains", [(BatchNorm, False), (BookGraphBatchNorm, True)])
+def test_moving_average_carries_no_graph(cls, chains):
+    bn = cls(3)
+    for _ in range(3):
+        X = paddle.randn([8, 3])
+        X.stop_gradient = False  # as when X is a layer's output during training
+        (bn(X) ** 2).sum().backward()
+    assert (not bn.moving_mean.stop_gradient) == chains
+
+
+def test_moving_averages_gamma_beta_in_state_dict_and_learnable():
+    bn = BatchNorm(4, gamma=2.0, beta=0.5)
+    assert {"gamma", "beta", "moving_mean", "moving_variance"} <= set(bn.state_dict())
+    assert {name for name, _ in bn.named_parameters()} == {"gamma", "beta"}
+    X = paddle.randn([8, 4])
+    (bn(X) * paddle.randn([8, 4])).sum().backward()
+    assert bn.gamma.grad is not None and bn.beta.grad is not None
+    model = MLP(LAYERS, "standard_normal", None, nn.Tanh, "bn", GAMMA, BETA)
+    keys = set(model.state_dict())
+    assert all(f"normalization.{i}.moving_mean" in keys for i in range(5))
+
+
+class Recorder(nn.Layer):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, X, train_mode=True):
+        self.seen.append(X.numpy().copy())
+        return X
+
+
+def test_warm_up_feeds_a_new_batch_each_pass():
+    """7.5.1.4: the book draws `inputs` each pass but feeds `data`; here every pass gets its own batch."""
+    paddle.seed(0)
+    recorder = Recorder()
+    accumulate_moving_averages(recorder, num_passes=5, batch_shape=(20, 4))
+    assert len(recorder.seen) == 5
+    assert all(recorder.seen[i].shape == (20, 4) for i in range(5))
+    assert all(not np.array_equal(recorder.seen[i], recorder.seen[j]) for i in range(5) for j in range(i))
+
+
+def test_warm_up_moving_averages_track_the_population():
+    """Layer 1's net input z = xW (b = 0) has, over fresh x ~ N(0, I), mean 0 and variance ‖W_j‖²; after 50
+    fresh batches of 200 the moving variance is within 10 % of it, feature by feature on average (one fixed batch
+    would leave each feature's sampling error of ~10 % in place, but not bias the average)."""
+    paddle.seed(0)
+    model = MLP(LAYERS, "standard_normal", None, nn.Tanh, "bn")
+    accumulate_moving_averages(model, num_passes=50)
+    population = (model.linear[0].weight.numpy() ** 2).sum(axis=0)
+    ratio = model.normalization[0].moving_variance.numpy() / population
+    assert abs(np.median(ratio) - 1) < 0.1
+    assert np.abs(ratio - 1).mean() < 0.1
+
+
+# ---------------------------------------------------------------- the 7.5 MLP
+
+def test_mlp_keeps_the_7_4_behaviour():
+    paddle.seed(0)
+    model = MLP([10, 20, 3], "standard_normal", None, nn.Tanh)
+    y = model(paddle.randn([4, 10]))
+    assert model.normalization is None
+    assert float(paddle.abs(model.z[0]).max()) <= 1.0  # hidden layer: after tanh
+    np.testing.assert_array_equal(model.z[1].numpy(), y.numpy())
+    np.testing.assert_array_equal(paddle.tanh(model.net_input[0]).numpy(), model.z[0].numpy())
+
+
+def test_mlp_batchnorm_each_layer_mean_beta_std_gamma():
+    paddle.seed(0)
+    model = MLP(LAYERS, "standard_normal", None, nn.Tanh, "bn", GAMMA, BETA)
+    model(paddle.randn([200, 100]))
+    for i in range(5):
+        z = model.z[i].numpy()
+        np.testing.assert_allclose(z.mean(axis=0), BETA[i], atol=1e-4)
+        np.testing.assert_allclose(z.std(axis=0), GAMMA[i], rtol=1e-4)
+
+
+def test_mlp_layernorm_each_sample_mean_beta_std_gamma():
+    paddle.seed(0)
+    model = MLP(LAYERS, "standard_normal", None, nn.Tanh, "ln", GAMMA, BETA)
+    model(paddle.randn([10, 100]))
+    for i in range(5):
+        z = model.z[i].numpy()
+        np.testing.assert_allclose(z.mean(axis=1), BETA[i], atol=1e-4)
+        np.testing.assert_allclose(z.std(axis=1), GAMMA[i], rtol=1e-4)
+
+
+def test_mlp_test_mode_uses_moving_averages():
+    paddle.seed(0)
+    model = MLP(LAYERS, "standard_normal", None, nn.Tanh, "bn")
+    accumulate_moving_averages(model, num_passes=3)
+    X = paddle.randn([5, 100])
+    model(X, train_mode=False)
+    bn = model.normalization[0]
+    z = paddle.matmul(X, model.linear[0].weight) + model.linear[0].bias
+    expected = (z - bn.moving_mean) / paddle.sqrt(bn.moving_variance + bn.eps)
+    np.testing.assert_allclose(model.z[0].numpy(), expected.numpy(), atol=1e-5)
+
+
+# ---------------------------------------------------------------- the MNIST CNN
+
+@pytest.mark.parametrize("norm, layer", [(None, nn.Identity), ("bn", nn.BatchNorm2D), ("ln", nn.LayerNorm)])
+def test_norm_cnn_shapes_and_layers(norm, layer):
+    paddle.seed(0)
+    model = NormCNN(norm)
+    assert isinstance(model.norm1, layer) and isinstance(model.norm2, layer)
+    assert model(paddle.rand([3, 1, 28, 28])).shape == [3, 10]
+    assert model.fc.weight.shape == [980, 10]
+    if norm == "ln":
+        assert list(model.norm1._normalized_shape) == [20, 28, 28]
+        assert list(model.norm2._normalized_shape) == [20, 14, 14]
+
+
+def test_full_profile_is_the_books_setting():
+    assert profile_settings("full") == {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300}
+    quick = profile_settings("quick")
+    assert quick["num_train"] < 60000 and quick["num_test"] <= 10000
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"num_features": 0}, "num_features"), ({"num_features": 2.5}, "num_features"),
+    ({"num_features": 3, "eps": -1e-7}, "eps"), ({"num_features": 3, "eps": math.nan}, "eps"),
+    ({"num_features": 3, "momentum": 1.0}, "momentum"), ({"num_features": 3, "momentum": -0.1}, "momentum"),
+    ({"num_features": 3, "momentum": True}, "momentum"), ({"num_features": 3, "gamma": math.inf}, "gamma"),
+    ({"num_features": 3, "beta": "0"}, "beta"),
+])
+def test_batchnorm_rejects_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        BatchNorm(**kwargs)
+
+
+def test_batchnorm_rejects_bad_input():
+    bn = BatchNorm(3)
+    with pytest.raises(ValueError, match="X"):
+        bn(paddle.randn([4, 3, 5]))  # 3-D
+    with pytest.raises(ValueError, match="num_features"):
+        bn(paddle.randn([4, 5]))  # feature count differs
+    with pytest.raises(ValueError, match="num_features"):
+        bn(paddle.randn([4, 5, 2, 2]))
+
+
+@pytest.mark.parametrize("kwargs, name", [({"eps": -1.0}, "eps"), ({"gamma": math.nan}, "gamma"), ({"beta": None}, "beta")])
+def test_layernorm_rejects_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        LayerNorm(**kwargs)
+
+
+def test_layernorm_rejects_bad_input():
+    with pytest.raises(ValueError, match="X"):
+        LayerNorm()(paddle.randn([5]))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"norm_name": "gn"}, "norm_name"), ({"norm_name": "bn", "gamma": [1, 2]}, "gamma"),
+    ({"norm_name": "ln", "beta": [0, 0, 0, 0, math.nan]}, "beta"),
+])
+def test_mlp_rejects_bad_norm_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        MLP(LAYERS, "standard_normal", None, nn.Tanh, **kwargs)
+
+
+def test_norm_cnn_and_warm_up_reject_bad_arguments():
+    with pytest.raises(ValueError, match="norm"):
+        NormCNN("gn")
+    with pytest.raises(ValueError, match="num_passes"):
+        accumulate_moving_averages(Recorder(), num_passes=0)
+
+
+def test_mnist_trainable_evaluates_on_the_test_set():
+    """7.5.1.5: the book builds dev_loader from the training set; here the dev data is MNIST's test split."""
+    from nndl.experiment import mnist_tensors
+    from nndl.normnet import mnist_norm_trainable
+
+    paddle.seed(0)
+    trainable = mnist_norm_trainable("bn", num_train=128, num_test=50, num_epochs=1, eval_steps=1)
+    dev_X, dev_y = trainable.dev_data
+    test_X, test_y = mnist_tensors("test", 50)
+    np.testing.assert_array_equal(dev_X.numpy(), test_X.numpy())
+    np.testing.assert_array_equal(dev_y.numpy(), test_y.numpy())
+    train_X, _ = mnist_tensors("train", 50)
+    assert not np.array_equal(dev_X.numpy(), train_X.numpy())
+    record = trainable.train_unit(0)
+    assert [d[0] for d in record["dev"]] == [1]  # two steps; evaluation needs step > 0

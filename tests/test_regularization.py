@@ -1,0 +1,208 @@
+"""7.6 节的训练与作图（nndl/regularization.py）：数据划分、准确率、训练函数、trainable 的状态与运行器、
+ℓ2 与 Paddle 的 L2Decay 对照、分类边界图。"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import paddle  # noqa: E402
+import pytest  # noqa: E402
+
+from nndl import regularization as R  # noqa: E402
+from nndl.experiment import run, unit_seed  # noqa: E402
+from nndl.op import MLP_3L, BatchGD, BinaryCrossEntropyWithLogits  # noqa: E402
+
+
+def test_moons_split_shapes_and_determinism():
+    paddle.seed(0)
+    a = R.moons_split()
+    paddle.seed(0)
+    b = R.moons_split()
+    assert [list(t.shape) for t in a] == [[200, 2], [200, 1], [100, 2], [100, 1]]
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+    labels = np.concatenate([a[1].numpy(), a[3].numpy()])
+    assert set(np.unique(labels)) == {0.0, 1.0} and labels.sum() == 150
+    with pytest.raises(ValueError, match="num_train"):
+        R.moons_split(num_train=300)
+
+
+def test_accuracy_logits():
+    logits = paddle.to_tensor([[-1.0], [0.0], [2.0], [-0.5]])
+    assert R.accuracy_logits(logits, paddle.to_tensor([[0.0], [1.0], [1.0], [1.0]])) == 0.75
+    multi = paddle.to_tensor([[0.1, 0.9], [2.0, -1.0]])
+    assert R.accuracy_logits(multi, paddle.to_tensor([1, 1])) == 0.5
+    with pytest.raises(ValueError, match="logits"):
+        R.accuracy_logits(paddle.zeros([3]), paddle.zeros([3]))
+    with pytest.raises(ValueError, match="labels"):
+        R.accuracy_logits(paddle.zeros([3, 1]), paddle.zeros([4]))
+
+
+def test_train_model_logs_every_100_and_prints(capsys):
+    paddle.seed(0)
+    X_train, y_train, X_test, y_test = R.moons_split()
+    model, loss_fn, opt = R.build_model()
+    losses, train_acc, test_acc = R.train_model(X_train, y_train, X_test, y_test, model, opt, loss_fn, 300)
+    assert [i for i, _ in losses] == [100, 200, 300]
+    assert losses[-1][1] < losses[0][1]
+    out = capsys.readouterr().out
+    assert f"train accuracy: {train_acc:.4f}" in out and f"test accuracy: {test_acc:.4f}" in out
+    assert 0.5 < train_acc <= 1
+
+
+def test_evaluation_of_dropout_model_is_deterministic():
+    paddle.seed(0)
+    X_train, y_train, _, _ = R.moons_split()
+    model, _, _ = R.build_model(drop_rate=0.5)
+    accs = {R.evaluate(model, X_train, y_train) for _ in range(5)}
+    assert len(accs) == 1
+    assert model.dropout1.training  # 评估后回到训练模式
+
+
+def test_l2_loss_with_batchgd_equals_paddle_l2decay_on_weights_only():
+    """λ/(2N)·Σ‖W‖² 加在损失里 = 只对权重加 L2Decay(λ/N)（ParamAttr），偏置不加；SGD 逐步相同。"""
+    paddle.seed(0)
+    X, y, _, _ = R.moons_split()
+    N, lambd, lr = X.shape[0], 0.7, 0.2
+    paddle.seed(3)
+    model = MLP_3L([2, 20, 3, 1])
+    loss_fn = BinaryCrossEntropyWithLogits(model, lambd)
+    opt = BatchGD(lr, model)
+    attr = paddle.ParamAttr(regularizer=paddle.regularizer.L2Decay(lambd / N))
+    net = paddle.nn.Sequential(paddle.nn.Linear(2, 20, weight_attr=attr), paddle.nn.ReLU(),
+                               paddle.nn.Linear(20, 3, weight_attr=attr), paddle.nn.ReLU(),
+                               paddle.nn.Linear(3, 1, weight_attr=attr))
+    for ours, theirs in zip((model.fc1, model.fc2, model.fc3), (net[0], net[2], net[4])):
+        ours.params["b"] = paddle.full(ours.params["b"].shape, 0.05)
+        theirs.weight.set_value(ours.params["W"])
+        theirs.bias.set_value(ours.params["b"].reshape([-1]))
+    popt = paddle.optimizer.SGD(learning_rate=lr, parameters=net.parameters())
+    worst = 0.0
+    for _ in range(50):
+        loss_fn(model(X), y)
+        loss_fn.backward()
+        opt.step()
+        o = net(X)
+        ref = -paddle.mean(y * paddle.nn.functional.log_sigmoid(o) + (1 - y) * paddle.nn.functional.log_sigmoid(-o))
+        ref.backward()
+        popt.step()
+        popt.clear_grad()
+        for ours, theirs in zip((model.fc1, model.fc2, model.fc3), (net[0], net[2], net[4])):
+            worst = max(worst, float(np.abs(ours.params["W"].numpy() - theirs.weight.numpy()).max()),
+                        float(np.abs(ours.params["b"].numpy().ravel() - theirs.bias.numpy()).max()))
+    assert worst < 1e-4, worst  # float32 舍入；系数写成 λ 而不是 λ/N 会差 1e-2 以上
+
+
+def manual_run(params, units, seed=0):
+    """不经运行器，按运行器的种子约定训练（构建前 seed，每个单位前 unit_seed）。"""
+    paddle.seed(seed)
+    np.random.seed(seed)
+    trainable = R.moons_trainable(**params)
+    records = []
+    for u in range(units):
+        paddle.seed(unit_seed(seed, u))
+        records.append(trainable.train_unit(u))
+    return trainable, records
+
+
+@pytest.mark.parametrize("params", [{}, {"drop_rate": 0.3}])
+def test_trainable_state_roundtrip_continues_bit_identically(params):
+    params = {**params, "iters_per_unit": 40, "log_every": 20}
+    whole, records = manual_run(params, 3)
+    paddle.seed(0)
+    first = R.moons_trainable(**params)
+    paddle.seed(unit_seed(0, 0))
+    first.train_unit(0)
+    state = first.state_dict()
+    paddle.seed(0)
+    second = R.moons_trainable(**params)  # 另一个对象（相当于另一个进程）接着训练
+    second.set_state_dict(state)
+    rest = []
+    for u in (1, 2):
+        paddle.seed(unit_seed(0, u))
+        rest.append(second.train_unit(u))
+    assert rest == records[1:]
+    for key, value in whole.state_dict().items():
+        np.testing.assert_array_equal(value, second.state_dict()[key])
+    assert [i for i, _ in records[2]["losses"]] == [100, 120]
+
+
+def test_runner_in_process_matches_manual_loop():
+    params = {"drop_rate": 0.3, "iters_per_unit": 30, "log_every": 10}
+    from nndl.experiment import Config
+    results = run([Config(name="d", build="nndl.regularization:moons_trainable", params=params, units=2, seed=0)],
+                  workers=0, progress=False)
+    _, records = manual_run(params, 2)
+    assert results["d"].records == records
+
+
+def test_configs_follow_profiles():
+    assert R.profile_settings("full") == {"runs": 50_000, "exercise": 50_000}
+    quick = R.profile_settings("quick")
+    configs = R.regularization_configs(quick["runs"])
+    assert [c.name for c in configs] == ["none", "l2", "weight_decay", "dropout"]
+    assert all(c.units * c.params["iters_per_unit"] == quick["runs"] for c in configs)
+    assert configs[1].params["lambd"] == 0.7 and configs[2].params["weight_decay"] == 0.001
+    assert configs[3].params["drop_rate"] == 0.3
+    assert len({c.seed for c in configs}) == 1
+    full = R.regularization_configs(50_000)
+    assert all(c.units * c.params["iters_per_unit"] == 50_000 for c in full)
+    names = [c.name for c in R.exercise_configs(3000)]
+    assert names[0] == "lambd=0.7" and "weight_decay=0.05" in names and "drop_rate=0.9" in names
+    with pytest.raises(ValueError, match="num_iters"):
+        R.regularization_configs(1500)
+    with pytest.raises(ValueError, match="values"):
+        R.exercise_configs(1000, values={"lr": [1.0]})
+    with pytest.raises(ValueError):
+        R.profile_settings("medium")
+
+
+def test_trainable_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="iters_per_unit"):
+        R.MoonsTrainable(iters_per_unit=0)
+    with pytest.raises(ValueError, match="log_every"):
+        R.MoonsTrainable(log_every=0)
+
+
+def test_class_boundary_is_one_image_and_matches_predictions():
+    paddle.seed(0)
+    X_train, y_train, _, _ = R.moons_split()
+    model, _, _ = R.build_model()
+    fig, ax = plt.subplots()
+    R.show_class_boundary(model, X_train, y_train, ax=ax, title="t")
+    assert len(ax.images) == 1 and ax.images[0].get_array().shape == (200, 200)
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 200  # 只画训练样本
+    assert ax.get_xlim() == (-2.0, 3.0) and ax.get_ylim() == (-3.0, 3.0)
+    plt.close(fig)
+    x1, x2, classes = R.predict_grid(model)
+    # 网格 (行 j, 列 i) 对应点 (x1[i], x2[j])
+    for i, j in [(0, 0), (57, 150), (199, 3)]:
+        point = paddle.to_tensor([[x1[i], x2[j]]])
+        assert classes[j, i] == int(model(point).item() >= 0)
+
+
+def test_loss_curve_and_final_accuracy():
+    params = {"iters_per_unit": 200}
+    from nndl.experiment import Config
+    results = run([Config(name="n", build="nndl.regularization:moons_trainable", params=params, units=2, seed=0)],
+                  workers=0, progress=False)
+    steps, losses = R.loss_curve(results["n"])
+    assert list(steps) == list(range(100, 401, 100)) and len(losses) == 4
+    assert R.final_accuracy(results["n"]) == (results["n"].records[-1]["train_acc"],
+                                              results["n"].records[-1]["test_acc"])
+
+
+def test_compare_weight_decay_with_paddle_detects_wrong_coefficient(monkeypatch):
+    paddle.seed(0)
+    X, y, _, _ = R.moons_split()
+    assert R.compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() < 1e-5
+    # 优化器若不衰减偏置，对照必须发现
+    from nndl.op import layers
+
+    def no_bias_decay(self, x, g, state):
+        return x - self.init_lr * g if x.shape[0] == 1 else (1 - self.weight_decay) * x - self.init_lr * g
+
+    monkeypatch.setattr(layers.BatchGD, "update", no_bias_decay)
+    assert R.compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() > 1e-5
