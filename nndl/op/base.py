@@ -90,6 +90,8 @@ class Optimizer:
         self.t = 0
         self.state = {}
 
+    lr_schedule = None
+
     @property
     def lr(self):
         """本次（step 中）或最近一次更新所用的学习率；还没有更新时是第一次更新将用的学习率。"""
@@ -101,6 +103,12 @@ class Optimizer:
     def init_lr(self):
         """书中的名字：就是 `lr`。固定学习率时它等于构造时给出的值。"""
         return self.lr
+
+    @init_lr.setter
+    def init_lr(self, value):
+        # 像书中那样在子类里写 self.init_lr = 数值：改为这个固定学习率（不检查，检查由调用者负责）
+        self.lr_schedule = None
+        self._fixed_lr = value
 
     def _checked_pairs(self):
         params, grads = self.model.params, self.model.grads
