@@ -13,6 +13,16 @@
   $\\theta_t = \\theta_{t-1} - \\alpha v_t$；学习率不变时 $\\Delta\\theta_t = -\\alpha v_t$，完全相同。
 - Adam：书中 $\\frac{\\alpha}{\\sqrt{\\hat G_t+\\epsilon}}\\hat M_t$，Paddle 为 $\\frac{\\alpha}{\\sqrt{\\hat G_t}+\\epsilon}\\hat M_t$，
   只有 ε = 0 时二者相同；ε > 0 时对应的 Paddle 优化器用同一个 ε，偏差随 $\\hat G_t$ 变小而变大。
+- AdaDelta（动手练习 7.4）：Paddle 的两个 ε 也都在根号内，$\\Delta X^2$ 累积乘学习率之前的更新量，完全相同。
+- Nesterov：Paddle 为 $v_t = \\rho v_{t-1} + g_t$、$\\theta_t = \\theta_{t-1} - \\alpha(g_t + \\rho v_t)$，学习率不变时
+  $\\Delta\\theta_t = -\\alpha v_t$，完全相同。
+- AdamW（动手练习 7.5）：Paddle 先把参数乘以 $1 - \\alpha\\lambda$（衰减作用在更新前的参数上、乘学习率），
+  再做 Adam 的一步；ε 的差别与 Adam 相同。
+
+学习率调度（动手练习 7.3）：`paddle_scheduler` 给出与 `nndl.lr` 中调度对应的 `paddle.optimizer.lr` 调度器。
+SGD、AdaGrad、RMSprop、Adam、AdaDelta、AdamW 的学习率乘在整个更新量上，两边逐步相同；动量法与 Nesterov
+不同：书中的 $\\Delta\\theta_t = \\rho\\Delta\\theta_{t-1} - \\alpha_t g_t$ 只把新的 $\\alpha_t$ 乘在新梯度上，
+Paddle 的 $\\alpha_t v_t$ 把它乘在整个累积的速度上，学习率变化时两者不再相同（测试里有这一对照）。
 """
 
 import warnings
@@ -20,13 +30,43 @@ import warnings
 import numpy as np
 import paddle
 
-from .op import Adagrad, Adam, Linear, Momentum, RMSprop, SimpleBatchGD
+from . import lr as nndl_lr
+from .op import AdaDelta, Adagrad, Adam, AdamW, Linear, Momentum, Nesterov, RMSprop, SimpleBatchGD
 from .training import cycled_minibatches
 
 
+def paddle_scheduler(schedule):
+    """返回与 `schedule`（`nndl.lr` 中的调度）对应的 `paddle.optimizer.lr` 调度器：新建时 `last_epoch` 为 0，
+    每次更新后调用一次 `step()`，它的第 t 个值就是 `schedule(t)`。"""
+    P = paddle.optimizer.lr
+    if isinstance(schedule, nndl_lr.PiecewiseDecay):
+        return P.PiecewiseDecay(boundaries=list(schedule.boundaries), values=list(schedule.values_))
+    if isinstance(schedule, nndl_lr.InverseTimeDecay):
+        return P.InverseTimeDecay(learning_rate=schedule.init_lr, gamma=schedule.gamma)
+    if isinstance(schedule, nndl_lr.ExponentialDecay):
+        return P.ExponentialDecay(learning_rate=schedule.init_lr, gamma=schedule.gamma)
+    if isinstance(schedule, nndl_lr.NaturalExpDecay):
+        return P.NaturalExpDecay(learning_rate=schedule.init_lr, gamma=schedule.gamma)
+    if isinstance(schedule, nndl_lr.CosineAnnealingDecay):
+        return P.CosineAnnealingDecay(learning_rate=schedule.init_lr, T_max=schedule.T_max, eta_min=schedule.eta_min)
+    if isinstance(schedule, nndl_lr.LinearWarmup):
+        inner = schedule.learning_rate
+        inner = paddle_scheduler(inner) if isinstance(inner, nndl_lr.LRSchedule) else inner
+        return P.LinearWarmup(learning_rate=inner, warmup_steps=schedule.warmup_steps, start_lr=schedule.start_lr,
+                              end_lr=schedule.end_lr)
+    if isinstance(schedule, nndl_lr.CyclicLR):
+        return P.CyclicLR(base_learning_rate=schedule.base_lr, max_learning_rate=schedule.max_lr,
+                          step_size_up=schedule.step_size_up, step_size_down=schedule.step_size_down,
+                          mode=schedule.mode, exp_gamma=schedule.exp_gamma)
+    raise TypeError(f"没有与 {type(schedule).__name__} 对应的 Paddle 学习率调度器")
+
+
 def paddle_counterpart(optimizer, parameters):
-    """返回与 `optimizer`（手写）做同样更新的 `paddle.optimizer` 实例，作用于 `parameters`。"""
-    lr = optimizer.init_lr
+    """返回与 `optimizer`（手写）做同样更新的 `paddle.optimizer` 实例，作用于 `parameters`。
+
+    `optimizer` 用学习率调度时，Paddle 一侧用 `paddle_scheduler` 给出的调度器，调用者在每次 `step()` 后
+    调用一次它的 `step()`（`compare_with_paddle` 会这样做）。"""
+    lr = optimizer.init_lr if optimizer.lr_schedule is None else paddle_scheduler(optimizer.lr_schedule)
     if isinstance(optimizer, SimpleBatchGD):
         return paddle.optimizer.SGD(learning_rate=lr, parameters=parameters)
     if isinstance(optimizer, Adagrad):
@@ -37,6 +77,16 @@ def paddle_counterpart(optimizer, parameters):
                                         epsilon=optimizer.epsilon, momentum=0.0, centered=False)
     if isinstance(optimizer, Momentum):
         return paddle.optimizer.Momentum(learning_rate=lr, parameters=parameters, momentum=optimizer.rho)
+    if isinstance(optimizer, AdamW):
+        return paddle.optimizer.AdamW(learning_rate=lr, parameters=parameters, beta1=optimizer.beta1,
+                                      beta2=optimizer.beta2, epsilon=optimizer.epsilon,
+                                      weight_decay=optimizer.weight_decay)
+    if isinstance(optimizer, AdaDelta):
+        return paddle.optimizer.Adadelta(learning_rate=lr, parameters=parameters, rho=optimizer.beta,
+                                         epsilon=optimizer.epsilon)
+    if isinstance(optimizer, Nesterov):
+        return paddle.optimizer.Momentum(learning_rate=lr, parameters=parameters, momentum=optimizer.rho,
+                                         use_nesterov=True)
     if isinstance(optimizer, Adam):
         return paddle.optimizer.Adam(learning_rate=lr, parameters=parameters, beta1=optimizer.beta1,
                                      beta2=optimizer.beta2, epsilon=optimizer.epsilon)
@@ -69,6 +119,8 @@ def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0):
         loss.backward()
         reference.step()
         reference.clear_grad()
+        if isinstance(reference._learning_rate, paddle.optimizer.lr.LRScheduler):
+            reference._learning_rate.step()
         deviations.append(max(float(np.abs(model.params["W"].numpy() - W.numpy()).max()),
                               float(np.abs(model.params["b"].numpy() - b.numpy()).max())))
     return np.array(deviations)

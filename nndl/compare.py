@@ -1,6 +1,9 @@
-"""“超出本书”的对比：五个优化器用 7.3 各节的超参数跑三个实验（二维、简单拟合、三维），并汇总成表。
+"""“超出本书”的对比：7.3 节的五个优化器用 7.3 各节的超参数、再加上 AdaDelta（动手练习 7.4）与 Nesterov
+（7.3 节引言提到的方法），跑三个实验（二维、简单拟合、三维），并汇总成表。
 
-- `BOOK_SETTINGS`：书中每个实验、每个优化器的超参数（二维实验还有步数）；
+- `BOOK_SETTINGS`：书中每个实验、每个优化器的超参数（二维实验还有步数）；`EXTRA_SETTINGS`：书中没有的
+  AdaDelta 与 Nesterov（取值见 `_ADADELTA`、`_NESTEROV_LR` 的注释）；`SETTINGS`：两者合在一起，顺序同 `NAMES`；
+- `COLORS`：七个优化器的颜色（`nndl.plot3d.COLORS` 加上后两个），可传给 `nndl.plot3d.apply_colors`；
 - `run_2d`、`run_fit`、`run_3d`：跑实验，返回 `{名字: Run}`；
 - `first_index`：序列第一次不超过阈值的下标（即此前已做的更新次数）；
 - `format_table`：把表格排成等宽文本（固定精度，nbval 可以逐字比较）。
@@ -12,16 +15,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import paddle
 
-from .op import Adagrad, Adam, Linear, Momentum, OptimizedFunction, OptimizedFunction3D, RMSprop, SimpleBatchGD
+from .op import (AdaDelta, Adagrad, Adam, Linear, Momentum, Nesterov, OptimizedFunction, OptimizedFunction3D,
+                 RMSprop, SimpleBatchGD)
+from .plot3d import COLORS as _COLORS_3D
 from .training import train, train_f
 
-NAMES = ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam")
-CLASSES = {"SGD": SimpleBatchGD, "AdaGrad": Adagrad, "RMSprop": RMSprop, "Momentum": Momentum, "Adam": Adam}
+NAMES = ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam", "AdaDelta", "Nesterov")
+CLASSES = {"SGD": SimpleBatchGD, "AdaGrad": Adagrad, "RMSprop": RMSprop, "Momentum": Momentum, "Adam": Adam,
+           "AdaDelta": AdaDelta, "Nesterov": Nesterov}
+COLORS = {**_COLORS_3D, "AdaDelta": "#ff7f0e", "Nesterov": "#9467bd"}
 
 _ADAGRAD = {"epsilon": 1e-7}
 _RMSPROP = {"beta": 0.9, "epsilon": 1e-7}
 _MOMENTUM = {"rho": 0.9}
 _ADAM = {"beta1": 0.9, "beta2": 0.99, "epsilon": 1e-7}
+# 书中没有的两个。AdaDelta：学习率 1（教科书的 AdaDelta 没有学习率），β 与 RMSprop 相同；ΔX² 从 0 开始，
+# 起步的步长约为 sqrt(ε/(1-β))，ε = 1e-3 时约 0.1，与书中其他方法的学习率同一量级（ε = 1e-6 时只有 0.003，
+# 50 步几乎不动）。Nesterov：ρ 与每个实验的学习率都与动量法相同，只差“向前看”的那一项。
+_ADADELTA = {"init_lr": 1.0, "beta": 0.9, "epsilon": 1e-3}
+_NESTEROV_LR = 0.01
 
 BOOK_SETTINGS = {
     # 7.3.1–7.3.3 的二维实验：OptimizedFunction(w=[0.2, 2])，从 [3, 4] 出发；值为 (超参数, 步数)
@@ -50,6 +62,15 @@ BOOK_SETTINGS = {
     },
 }
 
+# 书中没有的两个优化器（超参数的取法见上面的注释）；三个实验中只有学习率可能不同。
+EXTRA_SETTINGS = {
+    "2d": {"AdaDelta": (dict(_ADADELTA), 50), "Nesterov": ({"init_lr": _NESTEROV_LR, **_MOMENTUM}, 50)},
+    "fit": {"AdaDelta": dict(_ADADELTA), "Nesterov": {"init_lr": _NESTEROV_LR, **_MOMENTUM}},
+    "3d": {"AdaDelta": dict(_ADADELTA), "Nesterov": {"init_lr": _NESTEROV_LR, **_MOMENTUM}},
+}
+# 对比页用的全部设置：书中的五个加上面两个，顺序同 NAMES。
+SETTINGS = {experiment: {**BOOK_SETTINGS[experiment], **EXTRA_SETTINGS[experiment]} for experiment in BOOK_SETTINGS}
+
 X_INIT_2D = (3.0, 4.0)
 W_2D = (0.2, 2.0)
 X_INIT_3D = (2.0, 3.0)
@@ -69,8 +90,8 @@ class Run:
 
 
 def make_optimizer(name, model, experiment):
-    """按 `BOOK_SETTINGS[experiment][name]` 为 `model` 创建优化器。"""
-    setting = BOOK_SETTINGS[experiment][name]
+    """按 `SETTINGS[experiment][name]` 为 `model` 创建优化器。"""
+    setting = SETTINGS[experiment][name]
     kwargs = setting[0] if experiment == "2d" else setting
     return CLASSES[name](model=model, **kwargs)
 
@@ -88,12 +109,12 @@ def run_2d(names=NAMES):
     runs = {}
     for name in names:
         model = OptimizedFunction(paddle.to_tensor(W_2D, dtype="float32"))
-        runs[name] = _run_f(name, model, make_optimizer(name, model, "2d"), x_init, BOOK_SETTINGS["2d"][name][1])
+        runs[name] = _run_f(name, model, make_optimizer(name, model, "2d"), x_init, SETTINGS["2d"][name][1])
     return runs
 
 
 def run_3d(names=NAMES, steps=STEPS_3D, x_init=None):
-    """三维实验：五个优化器共用同一个 `x_init` 张量（`step()` 从不原地修改它）。"""
+    """三维实验：各优化器共用同一个 `x_init` 张量（`step()` 从不原地修改它）。"""
     if x_init is None:
         x_init = paddle.to_tensor(X_INIT_3D, dtype="float32")
     runs = {}

@@ -34,6 +34,13 @@ def _check_fraction(name, value):
     return float(value)
 
 
+def _check_nonnegative(name, value):
+    """权重衰减系数等必须是有限的非负数。"""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} 必须是有限的非负数，收到 {value!r}")
+    return float(value)
+
+
 def _check_epsilon(value):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
         raise ValueError(f"epsilon 必须是有限的非负数，收到 {value!r}")
@@ -59,18 +66,49 @@ class Optimizer:
     `model` 是任何带有 `params` 与 `grads` 两个字典（键相同、形状相同）的对象。基类负责遍历参数、
     为每个参数保存状态（子类在 `state_names` 里列出，初值为零张量）和步数 `t`；子类只实现
     `update(x, g, state)`：由参数 `x`、梯度 `g` 和该参数的状态算出新参数。
+
+    `init_lr` 是一个正数（固定学习率），或一个学习率调度 `nndl.lr.LRSchedule`（动手练习 7.3）。更新公式里的
+    学习率读 `self.lr`（书中的五个优化器沿用书中的名字 `self.init_lr`，二者是同一个值）：第 $t$ 次更新时
+    它是 `schedule(t - 1)`，即调度在已做 $t-1$ 次更新后的值，与每次更新后调用一次 `scheduler.step()` 的
+    Paddle 调度器相同。
     """
 
     state_names = ()
 
     def __init__(self, init_lr, model):
-        self.init_lr = _check_positive("init_lr", init_lr)
+        from ..lr import LRSchedule
+
+        if isinstance(init_lr, LRSchedule):
+            self.lr_schedule = init_lr
+        else:
+            self.lr_schedule = None
+            self._fixed_lr = _check_positive("init_lr", init_lr)
         for attr in ("params", "grads"):
             if not isinstance(getattr(model, attr, None), dict):
                 raise TypeError(f"model 必须有字典属性 {attr!r}，收到 {type(model).__name__}")
         self.model = model
         self.t = 0
         self.state = {}
+
+    lr_schedule = None
+
+    @property
+    def lr(self):
+        """本次（step 中）或最近一次更新所用的学习率；还没有更新时是第一次更新将用的学习率。"""
+        if self.lr_schedule is None:
+            return self._fixed_lr
+        return self.lr_schedule(max(self.t - 1, 0))
+
+    @property
+    def init_lr(self):
+        """书中的名字：就是 `lr`。固定学习率时它等于构造时给出的值。"""
+        return self.lr
+
+    @init_lr.setter
+    def init_lr(self, value):
+        # 像书中那样在子类里写 self.init_lr = 数值：改为这个固定学习率（不检查，检查由调用者负责）
+        self.lr_schedule = None
+        self._fixed_lr = value
 
     def _checked_pairs(self):
         params, grads = self.model.params, self.model.grads

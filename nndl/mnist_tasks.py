@@ -1,0 +1,140 @@
+"""动手练习 7.5、7.6：用 Paddle 自带的优化器在 MNIST 上训练书中的 LeNet，每个优化器一个实验配置。
+
+`optimizer_trainable` 是实验运行器（`nndl.experiment`）的 builder，在 `Config` 里写成
+`build="nndl.mnist_tasks:optimizer_trainable"`（`configs` 替你写好）。模型是书中 7.2 节的 `paddle.vision.models.LeNet(num_classes=10)`，
+损失为交叉熵，训练集每轮打乱（顺序由运行器的种子决定），在测试集上评价准确率。
+
+`PROFILES` 给出两个规模：quick 只取 2000 张训练图像训练 2 轮（网站与 nbval 用），full 用全部 60000 张训练
+图像训练 5 轮、在全部 10000 张测试图像上评价。
+"""
+
+import numbers
+
+# 与 paddle.optimizer 中的类一一对应；值为 (类名, 该优化器允许的额外参数)。
+OPTIMIZERS = {
+    "SGD": ("SGD", ()),
+    "Momentum": ("Momentum", ("momentum", "use_nesterov")),
+    "Adagrad": ("Adagrad", ("epsilon",)),
+    "RMSProp": ("RMSProp", ("rho", "epsilon", "momentum")),
+    "Adam": ("Adam", ("beta1", "beta2", "epsilon", "weight_decay")),
+    "AdamW": ("AdamW", ("beta1", "beta2", "epsilon", "weight_decay")),
+}
+
+PROFILES = {
+    "quick": {"num_train": 2000, "num_test": 1000, "num_epochs": 2, "eval_steps": 16},
+    "full": {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300},
+}
+
+
+def profile_settings(profile=None):
+    """返回 profile 对应的 `{'num_train', 'num_test', 'num_epochs', 'eval_steps'}`（默认读取 `NNDL_PROFILE`）。"""
+    from .profile import check_profile, current_profile
+
+    profile = check_profile(profile) if profile is not None else current_profile()
+    return dict(PROFILES[profile])
+
+
+def make_optimizer(optimizer, lr, parameters, options=None):
+    """按名字创建 `paddle.optimizer` 中的优化器：`optimizer` 是 `OPTIMIZERS` 的键，`options` 是额外参数。"""
+    import paddle
+
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer 必须是 {', '.join(OPTIMIZERS)} 之一，收到 {optimizer!r}")
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
+        raise ValueError(f"lr 必须是正数，收到 {lr!r}")
+    options = dict(options or {})
+    class_name, allowed = OPTIMIZERS[optimizer]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"options 中的 {unknown} 不是 {optimizer} 的参数（可用：{', '.join(allowed) or '无'}）")
+    return getattr(paddle.optimizer, class_name)(learning_rate=float(lr), parameters=parameters, **options)
+
+
+def parameter_norm(model):
+    """模型全部权重（不含偏置）的 L2 范数：权重衰减的效果最直接地体现在它上面。"""
+    import numpy as np
+
+    total = 0.0
+    for name, p in model.named_parameters():
+        if name.endswith("weight"):
+            total += float(np.square(p.numpy().astype(np.float64)).sum())
+    return total ** 0.5
+
+
+class _NormRecording:
+    """包一层 `LayerTrainable`：每轮的记录里再加上这一轮结束时的权重范数 `weight_norm`。"""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.unit_cost = inner.unit_cost
+        self.num_units = inner.num_units
+
+    @property
+    def progress_hook(self):
+        return self.inner.progress_hook
+
+    @progress_hook.setter
+    def progress_hook(self, hook):
+        self.inner.progress_hook = hook
+
+    def train_unit(self, unit):
+        record = self.inner.train_unit(unit)
+        record["weight_norm"] = parameter_norm(self.inner.model)
+        return record
+
+    def evaluate(self, data=None):
+        return self.inner.evaluate(data)
+
+    def state_dict(self):
+        return self.inner.state_dict()
+
+    def set_state_dict(self, state):
+        self.inner.set_state_dict(state)
+
+
+def optimizer_trainable(optimizer, lr, num_train, num_test, num_epochs, options=None, batch_size=64, eval_steps=16):
+    """书中的 LeNet + `paddle.optimizer.<optimizer>`（学习率 `lr`，额外参数 `options`）在 MNIST 上的可训练对象。
+
+    训练集是前 `num_train` 张训练图像（每轮打乱），验证集是前 `num_test` 张**测试**图像；每 `eval_steps` 步
+    和最后一步评价一次准确率。每轮的记录另有 `weight_norm`（权重的 L2 范数）。
+    """
+    import paddle.nn.functional as F
+    from paddle.vision.models import LeNet
+
+    from .experiment import LayerTrainable, mnist_tensors
+    from .runner import Accuracy
+
+    model = LeNet(num_classes=10)
+    opt = make_optimizer(optimizer, lr, model.parameters(), options)
+    trainable = LayerTrainable(model, opt, F.cross_entropy, Accuracy(), mnist_tensors("train", num_train),
+                               mnist_tensors("test", num_test), batch_size=batch_size, shuffle=True,
+                               num_epochs=num_epochs, eval_steps=eval_steps)
+    return _NormRecording(trainable)
+
+
+def configs(specs, profile=None, seed=0):
+    """把 `{名字: (优化器, 学习率, 额外参数)}` 变成运行器的 `Config` 列表，规模取自 profile。"""
+    from .experiment import Config
+
+    settings = profile_settings(profile)
+    result = []
+    for name, (optimizer, lr, options) in specs.items():
+        params = {"optimizer": optimizer, "lr": lr, "options": dict(options), **settings}
+        result.append(Config(name=name, build="nndl.mnist_tasks:optimizer_trainable", params=params,
+                             units=settings["num_epochs"], seed=seed))
+    return result
+
+
+def summarize(result):
+    """一个 `RunResult` 的摘要：每步损失 `steps`、`losses`，验证点 `dev_steps`、`dev_acc`，最后的准确率与权重范数。"""
+    steps, losses, dev_steps, dev_acc = [], [], [], []
+    for record in result.records:
+        for step, loss in record["step_losses"]:
+            steps.append(step)
+            losses.append(loss)
+        for step, score, _ in record["dev"]:
+            dev_steps.append(step)
+            dev_acc.append(score)
+    return {"steps": steps, "losses": losses, "dev_steps": dev_steps, "dev_acc": dev_acc,
+            "final_acc": dev_acc[-1] if dev_acc else None,
+            "weight_norm": result.records[-1]["weight_norm"] if result.records else None}

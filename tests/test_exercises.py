@@ -1,0 +1,116 @@
+"""The exercises' builders (nndl.mnist_tasks) and the comparison page's two added optimizers (nndl.compare)."""
+
+import warnings
+
+import numpy as np
+import paddle
+import pytest
+
+from nndl import compare, mnist_tasks
+from nndl.op import AdaDelta, Nesterov, OptimizedFunction, OptimizedFunction3D
+from nndl.training import train_f
+
+
+# ---------- nndl.compare: AdaDelta and Nesterov join the comparison ----------
+
+def test_names_settings_and_colors_cover_every_optimizer():
+    assert compare.NAMES[:5] == ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam")
+    assert set(compare.NAMES) == set(compare.CLASSES) == set(compare.COLORS)
+    for experiment in ("2d", "fit", "3d"):
+        assert list(compare.SETTINGS[experiment]) == list(compare.NAMES)
+        assert set(compare.BOOK_SETTINGS[experiment]) == set(compare.NAMES[:5])  # the book's stay the book's
+
+
+@pytest.mark.parametrize("name", ["AdaDelta", "Nesterov"])
+def test_extra_optimizers_differ_only_in_learning_rate_across_experiments(name):
+    """The comparison page asserts this for every optimizer in one of its cells."""
+    kwargs = [compare.SETTINGS["2d"][name][0], compare.SETTINGS["fit"][name], compare.SETTINGS["3d"][name]]
+    others = [{k: v for k, v in kw.items() if k != "init_lr"} for kw in kwargs]
+    assert others[0] == others[1] == others[2]
+
+
+def test_run_2d_and_3d_with_the_extra_optimizers_match_direct_runs():
+    runs = compare.run_2d(names=("AdaDelta", "Nesterov"))
+    for name, make in {"AdaDelta": lambda m: AdaDelta(1.0, m, 0.9, 1e-3), "Nesterov": lambda m: Nesterov(0.01, m, 0.9)}.items():
+        model = OptimizedFunction(paddle.to_tensor([0.2, 2.0]))
+        _, losses = train_f(model, make(model), paddle.to_tensor([3.0, 4.0]), 50)
+        assert runs[name].losses == losses
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        runs_3d = compare.run_3d(names=("AdaDelta", "Nesterov"))
+        model = OptimizedFunction3D()
+        _, losses = train_f(model, Nesterov(0.01, model, 0.9), paddle.to_tensor([2.0, 3.0]), 150)
+    assert runs_3d["Nesterov"].losses == losses
+    assert not runs_3d["AdaDelta"].warnings
+
+
+# ---------- nndl.mnist_tasks: the MNIST exercises' builder ----------
+
+def test_make_optimizer_builds_the_named_paddle_optimizer():
+    layer = paddle.nn.Linear(2, 1)
+    opt = mnist_tasks.make_optimizer("AdamW", 0.001, layer.parameters(), {"weight_decay": 0.05})
+    assert type(opt) is paddle.optimizer.AdamW
+    opt = mnist_tasks.make_optimizer("Momentum", 0.01, layer.parameters(), {"momentum": 0.8})
+    assert type(opt) is paddle.optimizer.Momentum
+
+
+@pytest.mark.parametrize("args, argument", [
+    (("Adamax", 0.001), "optimizer"),
+    (("Adam", 0), "lr"),
+    (("Adam", True), "lr"),
+    (("SGD", 0.1, {"momentum": 0.9}), "options"),
+])
+def test_make_optimizer_names_the_bad_argument(args, argument):
+    with pytest.raises(ValueError, match=argument):
+        mnist_tasks.make_optimizer(*args[:2], paddle.nn.Linear(2, 1).parameters(), *args[2:])
+
+
+def test_profiles_and_configs():
+    quick, full = mnist_tasks.profile_settings("quick"), mnist_tasks.profile_settings("full")
+    assert quick["num_train"] <= 2000 and quick["num_epochs"] <= 2
+    assert full["num_train"] == 60000 and full["num_test"] == 10000
+    configs = mnist_tasks.configs({"a": ("Adam", 0.001, {}), "b": ("SGD", 0.04, {})}, "quick", seed=3)
+    assert [c.name for c in configs] == ["a", "b"]
+    assert configs[0].build == "nndl.mnist_tasks:optimizer_trainable"
+    assert configs[1].params["optimizer"] == "SGD" and configs[1].units == quick["num_epochs"]
+    assert all(c.seed == 3 for c in configs)
+
+
+def test_trainable_records_loss_dev_and_weight_norm_and_resumes_exactly():
+    """Two units in one go equal one unit, a state round trip (a fresh build), then the second unit."""
+    kwargs = dict(optimizer="AdamW", lr=0.001, num_train=128, num_test=64, num_epochs=2,
+                  options={"weight_decay": 0.01}, batch_size=32, eval_steps=2)
+
+    def fresh():
+        paddle.seed(0)
+        np.random.seed(0)
+        return mnist_tasks.optimizer_trainable(**kwargs)
+
+    a = fresh()
+    np.random.seed(10)
+    r0 = a.train_unit(0)
+    np.random.seed(11)
+    r1 = a.train_unit(1)
+    assert len(r0["step_losses"]) == 4 and r1["step_losses"][0][0] == 4
+    assert r0["dev"] and all(0 <= score <= 1 for _, score, _ in r0["dev"])
+    assert r1["weight_norm"] > 0
+
+    b = fresh()
+    np.random.seed(10)
+    b.train_unit(0)
+    c = fresh()
+    c.set_state_dict(b.state_dict())
+    np.random.seed(11)
+    r1_resumed = c.train_unit(1)
+    assert r1_resumed["step_losses"] == r1["step_losses"]
+    assert r1_resumed["weight_norm"] == r1["weight_norm"]
+
+
+def test_summarize_collects_curves():
+    class Fake:
+        records = [{"step_losses": [[0, 2.0], [1, 1.0]], "dev": [[1, 0.5, 1.2]], "weight_norm": 3.0},
+                   {"step_losses": [[2, 0.5]], "dev": [[2, 0.7, 0.9]], "weight_norm": 2.5}]
+
+    s = mnist_tasks.summarize(Fake())
+    assert s["losses"] == [2.0, 1.0, 0.5] and s["dev_acc"] == [0.5, 0.7]
+    assert s["final_acc"] == 0.7 and s["weight_norm"] == 2.5
