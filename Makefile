@@ -34,10 +34,11 @@ book: $(VENV)/.installed
 # 1. 单元测试；2. nbval：本机与一种模拟的机器（默认 mix：无 AVX-512 的 CPU + 2 个线程）同时各跑一遍全部 notebook，
 # 机器相关的输出因此不会悄悄进入仓库；3. 敏感性测试（tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；
 # 4. 浏览器测试：网站渲染 nbval 刚核对过的输出，不再第二遍执行 notebook（make book 仍然全部重新执行）。
+# TEST_VARIATION 选模拟的机器（tools/portability.py --list）；CI 不应把它设为空。
 TEST_VARIATION ?= mix
 test: $(VENV)/.installed browser
 	NNDL_PROFILE=quick $(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py
-	$(PY) tools/portability.py --jobs 2 -v default -v $(TEST_VARIATION)
+	$(PY) tools/portability.py --jobs 2 -v default $(if $(TEST_VARIATION),-v $(TEST_VARIATION))
 	NNDL_PROFILE=quick $(PY) -m pytest tests/test_sensitivity.py
 	NNDL_PROFILE=quick NNDL_SITE_STORED_OUTPUTS=1 $(PY) -m pytest tests/test_site.py
 
