@@ -1,5 +1,6 @@
 # make book：安装依赖（首次）、执行全部 notebook 并构建网站到 _build/html（警告即错误）
 # make test：安装依赖（首次）、在一次 pytest 中运行单元测试、nbval 与浏览器测试
+# make lab：安装依赖（首次）、在同一个 .venv 里启动 JupyterLab，打开 notebooks/
 # make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +12,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test unit browser notebooks clean full-clean
+.PHONY: book test lab unit browser notebooks clean full-clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +32,15 @@ book: $(VENV)/.installed
 test: $(VENV)/.installed browser
 	NNDL_PROFILE=quick $(PY) -m pytest tests notebooks $(NBVAL_FLAGS)
 
+# JupyterLab 在 requirements.txt 里（tests/test_lab.py 通过本目标启动它），内核 python3 就是 .venv 的 Python，
+# NNDL_PROFILE 随上面的 export 传给内核（make lab PROFILE=full）。Jupyter 拒绝以 root 身份运行，除非加
+# --allow-root：只在 root（容器、CI）下才加。LAB_ARGS 追加参数，例如 make lab LAB_ARGS="--no-browser --port 8899"。
+LAB_ARGS ?=
+lab: $(VENV)/.installed
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/test_site.py
+	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_lab.py
 
 # 缺少 Chromium/ChromeDriver/中文字体时用 apt-get 安装（需要 root）。
 browser:
