@@ -7,6 +7,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
 export NNDL_PROFILE := $(PROFILE)
+# 实验运行器不显示进度条：保存的 notebook 输出与测试输出里没有进度噪声。
+export NNDL_PROGRESS := 0
 JB_FLAGS := --all -W -n --keep-going
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。

@@ -13,6 +13,8 @@
 - `nndl.data.load_mnist`（7.2）：离线读取并校验仓库内的 MNIST；
 - `nndl.check`：把手写优化器与 `paddle.optimizer` 逐步对照；
 - `nndl.sweep`（7.2）：批大小实验，几组配置在单线程工作进程里并行训练；也是命令行 `python -m nndl.sweep`；
+- `nndl.experiment`：实验运行器（`Config`、`run`、`LayerTrainable`、`mnist_tensors`、`runs_dir`），本章的重实验
+  都经由它并行、可中断续跑、逐位可复现地运行；
 - `nndl.plot`（7.3.1–7.3.3）：二维等高线与轨迹、损失曲线；`nndl.plot3d`（7.3.4）：曲面、轨迹动画与 HTML5 视频；
 - `nndl.compare`（超出本书的对比页）：五个优化器在三个实验上的运行与汇总表；
 - `nndl.show.show_source`：在 notebook 中显示包内实现的源码；`nndl.show.table`：结果表格（网页上是 HTML 表格）；

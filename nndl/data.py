@@ -152,3 +152,29 @@ def make_moons(n_samples=1000, shuffle=True, noise=None):
     if noise is not None:
         X = X + paddle.normal(mean=0.0, std=float(noise), shape=X.shape)
     return X, y
+
+
+_TENSOR_CACHE = {}  # split -> (num_samples, images, labels)：每个划分只留一份，控制内存
+
+
+def mnist_tensors(split, num_samples=None):
+    """前 `num_samples` 个样本的 Paddle 张量：图像 `float32 [N, 1, 28, 28]`（取值 [0, 1]）与标签 `int64 [N, 1]`。
+
+    `split` 为 `"train"` 或 `"test"`；`num_samples` 默认全部。离线读取仓库内的 MNIST，每个进程按划分缓存一份
+    （实验运行器的工作进程各自读一次，之后每个配置都直接按批切片）。返回的张量不要原地修改。
+    """
+    import paddle
+
+    if split not in FILES:
+        raise ValueError(f"split 必须是 'train' 或 'test'，收到 {split!r}")
+    total = FILES[split][2]
+    if num_samples is None:
+        num_samples = total
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or not 1 <= num_samples <= total:
+        raise ValueError(f"num_samples 必须是 1 到 {total} 之间的整数，收到 {num_samples!r}")
+    cached = _TENSOR_CACHE.get(split)
+    if cached is None or cached[0] != num_samples:
+        images, labels = load_mnist_arrays(split, num_samples)
+        cached = (num_samples, paddle.to_tensor(normalize_images(images)), paddle.to_tensor(labels.reshape(-1, 1)))
+        _TENSOR_CACHE[split] = cached
+    return cached[1], cached[2]

@@ -23,6 +23,7 @@ def run(path):
 
 
 def main(argv):
+    os.environ.setdefault("NNDL_PROGRESS", "0")  # no progress bars in the stored outputs
     if os.environ.setdefault("NNDL_PROFILE", "quick") != "quick":
         sys.exit("the committed outputs are the quick profile's: run with NNDL_PROFILE=quick (or unset)")
     paths = [Path(p) for p in argv] or sorted(Path(__file__).resolve().parent.parent.glob("notebooks/*.ipynb"))

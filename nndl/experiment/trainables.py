@@ -1,0 +1,216 @@
+"""`LayerTrainable`：把一个 `paddle.nn.Layer` 和一个 `paddle.optimizer` 包装成实验运行器的可训练对象。
+
+训练语义与 `RunnerV3` 相同（每步损失、每轮平均损失、每 `eval_steps` 步及最后一步在验证集上评价），
+一个单位就是一轮。状态（`state_dict`）里有模型参数与缓冲区，以及优化器的全部状态：
+Adam 的一阶、二阶矩与 β 的幂、Momentum 的速度、学习率调度器的步数。
+
+优化器状态按参数的结构名（如 `"0.weight"`）保存，而不是按 Paddle 的参数名（如 `linear_3.w_0`）：
+Paddle 的参数名由进程内的全局计数器生成，同一个模型在另一个进程、或在同一进程里第二次构建时名字不同，
+直接用 `optimizer.state_dict()` 的键就对不上。
+"""
+
+import math
+
+import numpy as np
+
+
+def _param_list(optimizer):
+    """优化器管理的参数（参数组展开）。"""
+    params = []
+    for item in optimizer._parameter_list or []:
+        if isinstance(item, dict):
+            params.extend(item["params"])
+        else:
+            params.append(item)
+    return params
+
+
+def _lr_scheduler(optimizer):
+    import paddle
+
+    lr = getattr(optimizer, "_learning_rate", None)
+    return lr if isinstance(lr, paddle.optimizer.lr.LRScheduler) else None
+
+
+def optimizer_state(optimizer, model):
+    """优化器的全部状态，按参数结构名组织：`{"accumulators": {名: {结构名: 数组}}, "lr_scheduler": dict 或 None}`。"""
+    if getattr(optimizer, "_master_weights", None):
+        raise NotImplementedError("multi_precision 的主权重（master weights）还不支持保存")
+    structured = {p.name: name for name, p in model.named_parameters()}
+    accumulators = {}
+    for acc_name, per_param in optimizer._accumulators.items():
+        for param_name, var in per_param.items():
+            if param_name not in structured:
+                raise ValueError(f"优化器管理的参数 {param_name} 不属于 model")
+            accumulators.setdefault(acc_name, {})[structured[param_name]] = var.numpy().copy()
+    scheduler = _lr_scheduler(optimizer)
+    return {"accumulators": accumulators, "lr_scheduler": scheduler.state_dict() if scheduler else None}
+
+
+def set_optimizer_state(optimizer, model, state):
+    """`optimizer_state` 的逆：先让优化器建好累积量（Paddle 本来在第一步时才建），再逐个写入保存的值。"""
+    import paddle
+
+    accumulators = state["accumulators"]
+    if accumulators:
+        block = paddle.static.default_main_program().global_block()
+        optimizer._create_accumulators(block, [p for p in _param_list(optimizer) if not p.stop_gradient])
+        params = dict(model.named_parameters())
+        for acc_name, per_param in accumulators.items():
+            if acc_name not in optimizer._accumulators:
+                raise ValueError(f"状态里有优化器累积量 {acc_name!r}，{type(optimizer).__name__} 没有（换了优化器？）")
+            for name, value in per_param.items():
+                var = optimizer._accumulators[acc_name][params[name].name]
+                if tuple(var.shape) != value.shape:
+                    raise ValueError(f"累积量 {acc_name}/{name} 的形状 {value.shape} 与优化器中的 {tuple(var.shape)} 不同")
+                var.set_value(value)
+    scheduler = _lr_scheduler(optimizer)
+    if (scheduler is None) != (state["lr_scheduler"] is None):
+        raise ValueError("状态与优化器一个有学习率调度器、一个没有")
+    if scheduler is not None:
+        scheduler.set_state_dict(dict(state["lr_scheduler"]))
+
+
+def _to_float(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return float(value)
+
+
+class LayerTrainable:
+    """一个 `paddle.nn.Layer` + 优化器的可训练对象，一个单位 = 一轮（epoch）。
+
+    - `train_data`/`dev_data`：`(X, y)` 张量；每批取 `batch_size` 个样本，保留最后不满的一批；
+    - `shuffle=True`：每轮用 `np.random.permutation` 打乱（运行器在每个单位前按 `unit_seed(seed, u)` 设好种子，
+      所以打乱的顺序只取决于配置的种子和轮次）；
+    - `eval_steps > 0`：全局步数 step > 0 且 step 是 `eval_steps` 的倍数、以及最后一步时在 `dev_data` 上评价
+      （与 `RunnerV3` 相同；`eval_steps=0` 不评价）；验证集也按 `batch_size` 分批；
+    - 优化器带学习率调度器时，每轮（`lr_step="epoch"`）或每步（`lr_step="step"`）调用一次 `scheduler.step()`。
+
+    每个单位返回 `{"epoch": u, "train_loss": 本轮平均损失, "step_losses": [[global_step, loss], ...],
+    "dev": [[global_step, score, loss], ...]}`。
+    """
+
+    def __init__(self, model, optimizer, loss_fn, metric, train_data, dev_data=None, batch_size=64, shuffle=False,
+                 num_epochs=None, eval_steps=0, lr_step="epoch"):
+        import paddle
+
+        if not isinstance(model, paddle.nn.Layer):
+            raise TypeError(f"model 必须是 paddle.nn.Layer，收到 {type(model).__name__}")
+        if not isinstance(optimizer, paddle.optimizer.Optimizer):
+            raise TypeError(f"optimizer 必须是 paddle.optimizer.Optimizer，收到 {type(optimizer).__name__}")
+        if not callable(loss_fn):
+            raise TypeError("loss_fn 必须可调用")
+        self.train_X, self.train_y = self._check_data(train_data, "train_data")
+        self.dev_data = None if dev_data is None else self._check_data(dev_data, "dev_data")
+        for name, value, low in (("batch_size", batch_size, 1), ("num_epochs", num_epochs, 1),
+                                 ("eval_steps", eval_steps, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} 必须是不小于 {low} 的整数，收到 {value!r}")
+        if not isinstance(shuffle, bool):
+            raise TypeError(f"shuffle 必须是 True 或 False，收到 {shuffle!r}")
+        if eval_steps and (self.dev_data is None or metric is None):
+            raise ValueError("eval_steps > 0 时必须提供 dev_data 和 metric")
+        if lr_step not in ("epoch", "step"):
+            raise ValueError(f"lr_step 必须是 'epoch' 或 'step'，收到 {lr_step!r}")
+        self.model, self.optimizer, self.loss_fn, self.metric = model, optimizer, loss_fn, metric
+        self.batch_size, self.shuffle, self.num_epochs, self.eval_steps = batch_size, shuffle, num_epochs, eval_steps
+        self.lr_step = lr_step
+        self.num_samples = self.train_X.shape[0]
+        self.steps_per_epoch = math.ceil(self.num_samples / batch_size)
+        self.num_units = num_epochs  # 运行器据此检查 Config.units
+        # 粗略的每轮工作量（只用于调度）：每步固定开销约相当于 5 个样本，加上评价的样本数。
+        num_evals = len(self._eval_steps_in(0)) if eval_steps else 0
+        dev_size = self.dev_data[0].shape[0] if self.dev_data is not None else 0
+        self.unit_cost = float(self.steps_per_epoch * (5 + batch_size) + num_evals * dev_size / 3)
+        self.progress_hook = None  # 运行器设置：每步后以本单位完成的比例调用
+
+    @staticmethod
+    def _check_data(data, name):
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise TypeError(f"{name} 必须是 (X, y) 两个张量")
+        X, y = data
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"{name} 的 X 有 {X.shape[0]} 个样本，y 有 {y.shape[0]} 个")
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} 是空的")
+        return X, y
+
+    def _eval_steps_in(self, unit):
+        last = self.num_epochs * self.steps_per_epoch - 1
+        steps = range(unit * self.steps_per_epoch, (unit + 1) * self.steps_per_epoch)
+        return [s for s in steps if s > 0 and (s % self.eval_steps == 0 or s == last)]
+
+    def _batches(self, X, y, order=None):
+        import paddle
+
+        n = X.shape[0]
+        for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            if order is None:
+                yield X[start:stop], y[start:stop]
+            else:
+                index = paddle.to_tensor(order[start:stop])
+                yield paddle.gather(X, index), paddle.gather(y, index)
+
+    def train_unit(self, unit):
+        """训练第 `unit` 轮（从 0 开始），返回这一轮的记录。"""
+        if isinstance(unit, bool) or not isinstance(unit, int) or not 0 <= unit < self.num_epochs:
+            raise ValueError(f"unit 必须是 0 到 {self.num_epochs - 1} 之间的整数，收到 {unit!r}")
+        scheduler = _lr_scheduler(self.optimizer)
+        order = np.random.permutation(self.num_samples) if self.shuffle else None
+        eval_at = set(self._eval_steps_in(unit)) if self.eval_steps else set()
+        step_losses, dev = [], []
+        total = 0.0
+        self.model.train()
+        global_step = unit * self.steps_per_epoch
+        for i, (X, y) in enumerate(self._batches(self.train_X, self.train_y, order)):
+            loss = self.loss_fn(self.model(X), y)
+            value = loss.item()
+            total += value
+            step_losses.append([global_step, value])
+            loss.backward()
+            self.optimizer.step()
+            self.optimizer.clear_grad()
+            if scheduler is not None and self.lr_step == "step":
+                scheduler.step()
+            if global_step in eval_at:
+                score, dev_loss = self.evaluate()
+                dev.append([global_step, score, dev_loss])
+                self.model.train()
+            global_step += 1
+            if self.progress_hook is not None:
+                self.progress_hook((i + 1) / self.steps_per_epoch)
+        if scheduler is not None and self.lr_step == "epoch":
+            scheduler.step()
+        return {"epoch": unit, "train_loss": total / self.steps_per_epoch, "step_losses": step_losses, "dev": dev}
+
+    def evaluate(self, data=None):
+        """在 `data`（默认 `dev_data`）上评价，返回 `(score, loss)`。"""
+        import paddle
+
+        X, y = self.dev_data if data is None else self._check_data(data, "data")
+        if self.metric is None:
+            raise ValueError("evaluate 需要 metric")
+        self.model.eval()
+        self.metric.reset()
+        total, count = 0.0, 0
+        with paddle.no_grad():
+            for xb, yb in self._batches(X, y):
+                logits = self.model(xb)
+                total += self.loss_fn(logits, yb).item()
+                self.metric.update(logits, yb)
+                count += 1
+        return _to_float(self.metric.accumulate()), total / count
+
+    def state_dict(self):
+        return {"model": {name: value.numpy().copy() for name, value in self.model.state_dict().items()},
+                "optimizer": optimizer_state(self.optimizer, self.model)}
+
+    def set_state_dict(self, state):
+        missing, unexpected = self.model.set_state_dict(dict(state["model"]))
+        if missing or unexpected:
+            raise ValueError(f"状态与模型不符：缺少 {missing}，多出 {unexpected}")
+        set_optimizer_state(self.optimizer, self.model, state["optimizer"])
