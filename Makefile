@@ -1,6 +1,7 @@
 # make book：安装依赖（首次）、执行全部 notebook 并构建网站到 _build/html（警告即错误）
-# make test：安装依赖（首次）、在一次 pytest 中运行单元测试、nbval 与浏览器测试
+# make test：安装依赖（首次）、单元测试、nbval（本机 + 一种模拟的机器，并行）、敏感性测试、浏览器测试
 # make lab：安装依赖（首次）、在同一个 .venv 里启动 JupyterLab，打开 notebooks/
+# make portability：在全部模拟的机器上运行 nbval（线程数 1/2/4、MKL_CBWR=COMPATIBLE、无 AVX-512 的 CPU、混合）
 # make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test lab unit browser notebooks clean full-clean
+.PHONY: book test lab unit browser notebooks portability sensitivity clean full-clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,8 +32,15 @@ book: $(VENV)/.installed
 	touch _build/.book-ok
 
 # nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。
+# 1. 单元测试；2. nbval：本机与一种模拟的机器（默认 mix：无 AVX-512 的 CPU + 2 个线程）同时各跑一遍全部 notebook，
+# 机器相关的输出因此不会悄悄进入仓库；3. 敏感性测试（tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；
+# 4. 浏览器测试：网站渲染 nbval 刚核对过的输出，不再第二遍执行 notebook（make book 仍然全部重新执行）。
+TEST_VARIATION ?= mix
 test: $(VENV)/.installed browser
-	NNDL_PROFILE=quick $(PY) -m pytest tests notebooks $(NBVAL_FLAGS)
+	NNDL_PROFILE=quick $(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py
+	$(PY) tools/portability.py --jobs 2 -v default -v $(TEST_VARIATION)
+	NNDL_PROFILE=quick $(PY) -m pytest tests/test_sensitivity.py
+	NNDL_PROFILE=quick NNDL_SITE_STORED_OUTPUTS=1 $(PY) -m pytest tests/test_site.py
 
 # JupyterLab 在 requirements.txt 里（tests/test_lab.py 通过本目标启动它），内核 python3 就是 .venv 的 Python，
 # NNDL_PROFILE 随上面的 export 传给内核（make lab PROFILE=full）。Jupyter 拒绝以 root 身份运行，除非加
@@ -42,7 +50,17 @@ lab: $(VENV)/.installed
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_lab.py
+	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py --ignore=tests/test_lab.py
+
+# 在每种模拟的机器上对全部 notebook 运行 nbval（python tools/portability.py --list 列出各种机器）；
+# PORTABILITY_JOBS 个 nbval 同时运行，日志在 _build/portability/。
+PORTABILITY_JOBS ?= 2
+portability: $(VENV)/.installed
+	$(PY) tools/portability.py --jobs $(PORTABILITY_JOBS)
+
+# 只运行敏感性测试（把每个 bug 打进项目的临时副本，断言 nbval 失败）。
+sensitivity: $(VENV)/.installed
+	NNDL_PROFILE=quick $(PY) -m pytest tests/test_sensitivity.py -v -s
 
 # 缺少 Chromium/ChromeDriver/中文字体时用 apt-get 安装（需要 root）。
 browser:

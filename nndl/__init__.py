@@ -21,10 +21,28 @@
 - `nndl.profile`：`NNDL_PROFILE`（`quick`/`full`）选择重实验的规模。
 """
 
+import contextlib
+import io
+import re
+import sys
 import warnings
 
 # Paddle 在导入时若找不到 ccache 会发出与本书无关的警告（只影响编译自定义 C++ 算子）。
 warnings.filterwarnings("ignore", message="No ccache found")
+
+# OMP_NUM_THREADS 大于 1 时，Paddle 在导入时向 stderr 打印两行提示（只与数据并行训练有关）。本章不用数据并行，
+# 这两行又会让同一个 notebook 的输出随机器的线程设置而变，所以在这里先导入 Paddle，只删掉这两行：
+# 导入期间写到 stderr 的其他任何内容（真正的错误或警告）原样转发。
+_PADDLE_OMP_NOTICE = re.compile(r"WARNING: OMP_NUM_THREADS set to \d+, not 1\. The computation speed will not be "
+                                r"optimized if you use data parallel\..*\n|PLEASE USE OMP_NUM_THREADS WISELY\.\n")
+if "paddle" not in sys.modules:
+    _stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(_stderr):
+            import paddle  # noqa: F401
+    finally:
+        sys.stderr.write(_PADDLE_OMP_NOTICE.sub("", _stderr.getvalue()))
+    del _stderr
 
 from .op import (Adagrad, Adam, Linear, Momentum, NonFiniteError, Op, OptimizedFunction,  # noqa: E402
                  OptimizedFunction3D, Optimizer, RMSprop, SimpleBatchGD)

@@ -1,6 +1,8 @@
 """在真实浏览器里检查构建好的网站（_build/html）。
 
-- 网站不存在或比源文件旧时先构建（与 `make book` 相同的命令，警告即错误）；否则直接复用；
+- 网站不存在或比源文件旧时先构建（与 `make book` 相同的命令，警告即错误）；否则直接复用。设置
+  `NNDL_SITE_STORED_OUTPUTS=1`（`make test` 这样做）时构建不重新执行 notebook，而是渲染保存的输出——同一次
+  `make test` 里 nbval 刚刚核对过这些输出，省下第二遍执行全部 notebook 的时间；`make book` 总是重新执行；
 - 在 127.0.0.1 的空闲端口上用 http.server 提供 _build/html；
 - 用 selenium + /usr/bin/chromedriver 驱动无头 Chromium 打开每个页面，从 performance 日志（CDP Network 事件）
   收集所有请求，逐页断言：没有请求离开 127.0.0.1、没有请求失败、没有控制台错误、MathJax 排版了全部公式
@@ -77,15 +79,31 @@ def site_is_current():
     return STAMP.stat().st_mtime >= newest
 
 
+def stored_outputs_config():
+    """_config.yml 的一份副本（写在 _build/ 下），只改为不执行 notebook、渲染保存的输出。"""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config["execute"]["execute_notebooks"] = "off"
+    # 本地扩展的路径相对于配置文件所在目录解析，副本不在根目录，所以写成绝对路径
+    extensions = config["sphinx"]["local_extensions"]
+    config["sphinx"]["local_extensions"] = {name: str((ROOT / path).resolve()) for name, path in extensions.items()}
+    BUILD.mkdir(exist_ok=True)
+    path = BUILD / "config-stored-outputs.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def build_site():
-    """与 `make book` 相同：删掉旧网站，执行全部 notebook，以警告即错误构建网站。"""
+    """与 `make book` 相同：删掉旧网站，执行全部 notebook（NNDL_SITE_STORED_OUTPUTS=1 时渲染保存的输出），
+    以警告即错误构建网站。"""
     STAMP.unlink(missing_ok=True)
     shutil.rmtree(HTML, ignore_errors=True)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     env = dict(os.environ)
     env.setdefault("NNDL_PROFILE", "quick")
-    result = subprocess.run([str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [str(jupyter_book), "build", ".", "--all", "-W", "-n", "--keep-going"]
+    if os.environ.get("NNDL_SITE_STORED_OUTPUTS") == "1":
+        command += ["--config", str(stored_outputs_config())]
+    result = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-60:])
         pytest.fail(f"jupyter-book build 失败（退出码 {result.returncode}），输出的最后几行：\n{tail}", pytrace=False)
