@@ -43,11 +43,13 @@ test: $(VENV)/.installed browser
 	NNDL_PROFILE=quick NNDL_SITE_STORED_OUTPUTS=1 $(PY) -m pytest tests/test_site.py
 
 # JupyterLab 在 requirements.txt 里（tests/test_lab.py 通过本目标启动它），内核 python3 就是 .venv 的 Python，
-# NNDL_PROFILE 随上面的 export 传给内核（make lab PROFILE=full）。Jupyter 拒绝以 root 身份运行，除非加
-# --allow-root：只在 root（容器、CI）下才加。LAB_ARGS 追加参数，例如 make lab LAB_ARGS="--no-browser --port 8899"。
+# NNDL_PROFILE 随上面的 export 传给内核（make lab PROFILE=full）；NNDL_PROGRESS 不传：学习者在 Jupyter 里
+# 看得到长实验的进度条。Jupyter 拒绝以 root 身份运行，除非加 --allow-root：只在 root（容器、CI）下才加。
+# LAB_ARGS 追加参数，例如 make lab LAB_ARGS="--no-browser --port 8899"。
 LAB_ARGS ?=
 lab: $(VENV)/.installed
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	env -u NNDL_PROGRESS $(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py --ignore=tests/test_lab.py

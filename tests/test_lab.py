@@ -5,7 +5,7 @@
 - 通过 REST API 检查：JupyterLab 的页面 /lab 在服务、notebooks/ 下的每个 .ipynb 都被列出、默认内核是 python3；
 - 像 JupyterLab 打开 notebook 那样建一个会话（内核 python3），经内核的 websocket 通道（websocket-client，
   jupyter_server 自己的依赖）执行 `import nndl`，读回结果：`nndl` 来自本仓库、内核用的是 .venv 的 Python、
-  工作目录是 notebooks/、NNDL_PROFILE 传到了内核；
+  工作目录是 notebooks/、NNDL_PROFILE 传到了内核、NNDL_PROGRESS 没有传（进度条照常显示）；
 - 删除会话、经 /api/shutdown 关闭服务器，断言 make、服务器和内核进程全部退出。每一步的等待都有上限；
   出错时也会终止本测试启动的进程组。
 """
@@ -40,6 +40,7 @@ print(os.path.dirname(os.path.abspath(nndl.__file__)))
 print(sys.prefix)
 print(os.getcwd())
 print(os.environ.get("NNDL_PROFILE"))
+print(os.environ.get("NNDL_PROGRESS", "unset"))
 print(os.getpid())
 """
 
@@ -163,7 +164,8 @@ def lab_server(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("MAKE", "JUPYTER"))}
     env.update(JUPYTER_CONFIG_DIR=f"{jupyter_dirs}/config", JUPYTER_RUNTIME_DIR=f"{jupyter_dirs}/runtime",
                JUPYTERLAB_SETTINGS_DIR=f"{jupyter_dirs}/settings",
-               JUPYTERLAB_WORKSPACES_DIR=f"{jupyter_dirs}/workspaces", NNDL_PROFILE="quick")
+               JUPYTERLAB_WORKSPACES_DIR=f"{jupyter_dirs}/workspaces", NNDL_PROFILE="quick",
+               NNDL_PROGRESS="0")  # 与 make test 中一样；make lab 应当去掉它
     args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 "
             f"--IdentityProvider.token={token}")
     log_path = tmp_path / "lab.log"
@@ -231,13 +233,14 @@ def test_make_lab_serves_notebooks_and_runs_nndl(lab_server):
 
     stdout, reply, errors = execute(lab, kernel_id, CODE)
     assert reply["status"] == "ok", (reply, errors)
-    package_dir, prefix, cwd, profile, kernel_pid = stdout.split("\n")[:5]
+    package_dir, prefix, cwd, profile, progress, kernel_pid = stdout.split("\n")[:6]
     kernel_pid = int(kernel_pid)
     state["pids"] |= descendants(process.pid) | {kernel_pid}
     assert Path(package_dir) == (ROOT / "nndl").resolve(), "内核导入的 nndl 不是本仓库的"
     assert Path(prefix).resolve() == VENV.resolve(), f"内核的 Python 不是 .venv 的：{prefix}"
     assert Path(cwd).resolve() == NOTEBOOKS.resolve(), cwd
     assert profile == "quick"
+    assert progress == "unset", "make lab 不应把 NNDL_PROGRESS=0 传给内核（学习者要看到进度条）"
     assert alive(kernel_pid)
 
     # 关闭：删除会话（内核随之关闭），再关闭服务器；所有进程都应退出。
