@@ -1,5 +1,6 @@
 # make book：安装依赖（首次）、执行全部 notebook 并构建网站到 _build/html（警告即错误）
 # make test：安装依赖（首次）、单元测试、nbval（本机 + 一种模拟的机器，并行）、敏感性测试、浏览器测试
+# make lab：安装依赖（首次）、在同一个 .venv 里启动 JupyterLab，打开 notebooks/
 # make portability：在全部模拟的机器上运行 nbval（线程数 1/2/4、MKL_CBWR=COMPATIBLE、无 AVX-512 的 CPU、混合）
 # make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
 PYTHON ?= python3
@@ -14,7 +15,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test unit browser notebooks portability sensitivity clean full-clean
+.PHONY: book test lab unit browser notebooks portability sensitivity clean full-clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,8 +43,17 @@ test: $(VENV)/.installed browser
 	NNDL_PROFILE=quick $(PY) -m pytest tests/test_sensitivity.py
 	NNDL_PROFILE=quick NNDL_SITE_STORED_OUTPUTS=1 $(PY) -m pytest tests/test_site.py
 
+# JupyterLab 在 requirements.txt 里（tests/test_lab.py 通过本目标启动它），内核 python3 就是 .venv 的 Python，
+# NNDL_PROFILE 随上面的 export 传给内核（make lab PROFILE=full）；NNDL_PROGRESS 不传：学习者在 Jupyter 里
+# 看得到长实验的进度条。Jupyter 拒绝以 root 身份运行，除非加 --allow-root：只在 root（容器、CI）下才加。
+# LAB_ARGS 追加参数，例如 make lab LAB_ARGS="--no-browser --port 8899"。
+LAB_ARGS ?=
+lab: $(VENV)/.installed
+	env -u NNDL_PROGRESS $(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py
+	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py --ignore=tests/test_lab.py
 
 # 在每种模拟的机器上对全部 notebook 运行 nbval（python tools/portability.py --list 列出各种机器）；
 # PORTABILITY_JOBS 个 nbval 同时运行，日志在 _build/portability/。

@@ -8,7 +8,11 @@
   收集所有请求，逐页断言：没有请求离开 127.0.0.1、没有请求失败、没有控制台错误、MathJax 排版了全部公式
   （有 `mjx-container`，没有 `mjx-merror`）、每张图片都已加载（naturalWidth > 0）；7.3.4 页的 <video> 在播放
   （currentTime 增加）；
-- 每个章节页面的整页截图保存在 _build/screenshots/。
+- 每个章节页面的整页截图保存在 _build/screenshots/；
+- 版面宽度（`test_content_fits_column`）：在 1280 px 的桌面窗口和 390 px 的手机视口下，正文里没有元素超出正文栏，
+  代码单元的纯文本输出（stream、text/plain）没有被截断（内容比它的框宽）；只有表格和源码可以在自己的框内横向
+  滚动，且这个框本身不超出正文栏。有表格（或有问题）的页面在两种宽度下的截图保存在
+  _build/screenshots/<宽度>px/。
 """
 
 import base64
@@ -63,7 +67,8 @@ def toc_docnames():
 
 
 def source_files():
-    patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "notebooks/*.ipynb", "nndl/*.py", "_ext/*.py"]
+    patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "book/_static/*", "notebooks/*.ipynb", "nndl/**/*.py",
+                "_ext/*.py"]
     return [p for pattern in patterns for p in ROOT.glob(pattern) if p.is_file()]
 
 
@@ -305,22 +310,22 @@ def wait_for_images(driver, limit=30.0):
         time.sleep(0.2)
 
 
-def save_screenshot(driver, name):
-    """整页截图：把视口临时设为 1280 × 页面高度（最多 16000 像素）再截取。
+def save_screenshot(driver, name, width=1280, folder=SCREENSHOTS):
+    """整页截图：把视口临时设为 `width` × 页面高度（最多 16000 像素）再截取，然后恢复原来的视口。
 
     （`captureBeyondViewport` 在很长的页面上会把内容错位地截出来，改视口大小的方式则与浏览器里看到的一致。）
     """
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     driver.execute_script("window.scrollTo(0, 0);")
     height = min(int(driver.execute_script("return document.documentElement.scrollHeight;")), 16000)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False})
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 768})
     try:
         time.sleep(0.5)  # 等待按新视口重新布局
         shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    path = SCREENSHOTS / (name.replace("/", "_") + ".png")
+    path = folder / (name.replace("/", "_") + ".png")
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
 
@@ -390,3 +395,103 @@ def test_page_in_browser(page, site, base_url, browser):
     drain_logs(browser)
 
     assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+# 两种阅读宽度：桌面窗口，以及一部 390 px 宽（CSS 像素）的手机。
+VIEWPORTS = {1280: {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+             390: {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}}
+
+# 正文栏（article.bd-article 的内容框）里超出栏的元素，以及被截断的输出。返回问题列表、页面上的表格数。
+# - 一个元素若在某个横向裁剪的祖先（overflow-x 不是 visible）里，它的位置由那个框管：不单独计算；
+# - 裁剪框的内容比框宽（scrollWidth > clientWidth）时，若它在代码单元的输出里，只允许两种内容：表格（<table>）
+#   与 HTML 输出里的高亮源码（show_source）；纯文本输出（stream、text/plain）不许被截断（本站的样式让它像
+#   JupyterLab 里一样自动换行）。代码单元的输入、公式等不是输出，可以在自己的框内滚动；
+# - 纯文本输出里对齐的文本表格（一行中方括号之外有两处以上连续两个空格的列间距）比框宽时，截断和换行都让它不可读：
+#   这样的表格应当用 nndl.show.table 输出为 HTML 表格。
+LAYOUT_CHECK = """
+const article = document.querySelector('article.bd-article');
+if (!article) return {problems: ['找不到正文栏 article.bd-article'], tables: 0};
+const box = article.getBoundingClientRect();
+const pad = getComputedStyle(article);
+const left = box.left + parseFloat(pad.paddingLeft), right = box.right - parseFloat(pad.paddingRight);
+const slack = 1;
+function describe(el, line) {
+  let name = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  let section = el.closest('section[id]');
+  let text = (line || (el.innerText || '').trim().split('\\n')[0]).trim().slice(0, 60);
+  return `${name}（${section ? '#' + section.id : '页首'}）「${text}」`;
+}
+function clipped(el) {
+  for (let a = el.parentElement; a && a !== article; a = a.parentElement) {
+    if (getComputedStyle(a).overflowX !== 'visible') return true;
+  }
+  return false;
+}
+const problems = [], reported = [];
+const width = Math.round(right - left);
+if (document.documentElement.scrollWidth > window.innerWidth + slack) {
+  problems.push(`整页可以横向滚动：页面宽 ${document.documentElement.scrollWidth} px，窗口 ${window.innerWidth} px`);
+}
+for (const el of article.querySelectorAll('*')) {
+  if (reported.some(r => r.contains(el))) continue;
+  const style = getComputedStyle(el);
+  const rect = el.getBoundingClientRect();
+  if (rect.width === 0 || rect.height === 0 || style.visibility === 'hidden') continue;
+  if (!clipped(el) && (rect.right > right + slack || rect.left < left - slack)) {
+    problems.push(`超出正文栏（栏宽 ${width} px，元素 ${Math.round(rect.left - left)}…${Math.round(rect.right - left)} px）：${describe(el)}`);
+    reported.push(el);
+    continue;
+  }
+  if (style.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + slack && el.closest('.cell_output')) {
+    const table = el.querySelector('table');
+    const source = el.closest('.output.text_html') && el.closest('.highlight');
+    if (!table && !source) {
+      problems.push(`输出被截断（内容宽 ${el.scrollWidth} px，框宽 ${el.clientWidth} px）：${describe(el)}`);
+      reported.push(el);
+    }
+  }
+}
+// 纯文本输出里对齐的文本表格（一行里有两处以上连续空格分隔的列）：比框宽时，截断或换行都让它不可读。
+const probe = document.createElement('span');
+probe.style.cssText = 'position: absolute; visibility: hidden; white-space: pre; left: 0; top: 0;';
+for (const pre of article.querySelectorAll('.cell_output .output.stream pre, .cell_output .output.text_plain pre')) {
+  if (reported.some(r => r.contains(pre)) || pre.getBoundingClientRect().width === 0) continue;
+  const style = getComputedStyle(pre);
+  const room = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  pre.appendChild(probe);
+  for (const line of pre.innerText.split('\\n')) {
+    // 方括号里的内容（NumPy 数组的打印，元素之间也有两个空格）不算列间距。
+    if ((line.replace(/\\[[^\\]]*\\]/g, '[]').trim().match(/ {2,}/g) || []).length < 2) continue;
+    probe.textContent = line;
+    if (probe.getBoundingClientRect().width > room + slack) {
+      problems.push(`文本表格放不下（一行宽 ${Math.round(probe.getBoundingClientRect().width)} px，框内宽 ${Math.round(room)} px）：${describe(pre, line)}`);
+      break;
+    }
+  }
+  probe.remove();
+}
+return {problems: problems, tables: article.querySelectorAll('table').length};
+"""
+
+
+@pytest.mark.parametrize("width", sorted(VIEWPORTS, reverse=True))
+@pytest.mark.parametrize("page", toc_docnames())
+def test_content_fits_column(page, width, site, base_url, browser):
+    """桌面与手机宽度下，正文中没有元素超出正文栏，输出没有被截断（只有表格和源码在自己的框内滚动）。"""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", VIEWPORTS[width])
+    try:
+        browser.get(base_url + f"{page}.html")
+        mathjax = browser.execute_async_script(WAIT_FOR_MATHJAX)  # 公式排版之后宽度才确定
+        wait_for_images(browser)
+        time.sleep(0.3)
+        result = browser.execute_script(LAYOUT_CHECK)
+        if result["tables"] or result["problems"]:
+            save_screenshot(browser, page, width, SCREENSHOTS / f"{width}px")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.get("about:blank")
+        time.sleep(0.3)
+        drain_logs(browser)
+    assert mathjax in ("ok", "no-mathjax"), mathjax
+    assert not result["problems"], f"{page} @ {width} px:\n" + "\n".join(result["problems"])
