@@ -75,6 +75,10 @@ def paddle_counterpart(optimizer, parameters):
     if isinstance(optimizer, RMSprop):
         return paddle.optimizer.RMSProp(learning_rate=lr, parameters=parameters, rho=optimizer.beta,
                                         epsilon=optimizer.epsilon, momentum=0.0, centered=False)
+    # 子类在前：Nesterov 是 Momentum 的子类，AdamW 是 Adam 的子类
+    if isinstance(optimizer, Nesterov):
+        return paddle.optimizer.Momentum(learning_rate=lr, parameters=parameters, momentum=optimizer.rho,
+                                         use_nesterov=True)
     if isinstance(optimizer, Momentum):
         return paddle.optimizer.Momentum(learning_rate=lr, parameters=parameters, momentum=optimizer.rho)
     if isinstance(optimizer, AdamW):
@@ -84,9 +88,6 @@ def paddle_counterpart(optimizer, parameters):
     if isinstance(optimizer, AdaDelta):
         return paddle.optimizer.Adadelta(learning_rate=lr, parameters=parameters, rho=optimizer.beta,
                                          epsilon=optimizer.epsilon)
-    if isinstance(optimizer, Nesterov):
-        return paddle.optimizer.Momentum(learning_rate=lr, parameters=parameters, momentum=optimizer.rho,
-                                         use_nesterov=True)
     if isinstance(optimizer, Adam):
         return paddle.optimizer.Adam(learning_rate=lr, parameters=parameters, beta1=optimizer.beta1,
                                      beta2=optimizer.beta2, epsilon=optimizer.epsilon)

@@ -72,14 +72,6 @@ def test_off_by_one_schedule_would_fail():
     assert np.abs(shifted - theirs).max() > 1e-4
 
 
-@pytest.fixture(scope="module")
-def fitting_data():
-    paddle.seed(2022)
-    X = paddle.randn([1000, 2])
-    y = paddle.matmul(X, paddle.to_tensor([[0.5], [0.8]])) + 0.01 * paddle.randn([1000, 1])
-    return X, y
-
-
 OPT_STEPS = 500
 FLOAT32_TOL = 1e-6  # float32 rounding of parameters ~1 over 500 steps (the learning rate is a float32 tensor in Paddle)
 SCHEDULED = {

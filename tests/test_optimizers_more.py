@@ -18,14 +18,6 @@ STEPS = 500
 FLOAT32_TOL = 1e-6  # float32 rounding of parameters of size ~1 accumulated over 500 steps
 
 
-@pytest.fixture(scope="module")
-def fitting_data():
-    paddle.seed(2022)
-    X = paddle.randn([1000, 2])
-    y = paddle.matmul(X, paddle.to_tensor([[0.5], [0.8]])) + 0.01 * paddle.randn([1000, 1])
-    return X, y
-
-
 OPTIMIZERS = {
     "AdaDelta(lr=1, book)": lambda m: AdaDelta(1.0, m, 0.9, 1e-6),
     "AdaDelta(lr=0.5, Paddle's rho, eps)": lambda m: AdaDelta(0.5, m, 0.95, 1e-6),

@@ -108,7 +108,7 @@ class AdaDelta(Optimizer):
         return x + self.lr * delta
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     r"""Nesterov 加速梯度（超出本书；7.3 节的引言提到它）。
 
     教科书的写法在“先按动量走一步”的点上求梯度：$\Delta\theta_t = \rho\Delta\theta_{t-1} -
@@ -117,12 +117,6 @@ class Nesterov(Optimizer):
 
     $\Delta\theta_t = \rho \Delta\theta_{t-1} - \alpha g_t$，$\theta_t = \theta_{t-1} + \rho\Delta\theta_t - \alpha g_t$。
     """
-
-    state_names = ("delta",)
-
-    def __init__(self, init_lr, model, rho):
-        super().__init__(init_lr, model)
-        self.rho = _check_fraction("rho", rho)
 
     def update(self, x, g, state):
         state.delta = self.rho * state.delta - self.lr * g
