@@ -15,6 +15,7 @@ import numpy as np
 import paddle
 
 from .data import make_moons
+from .metric import accuracy
 from .op.layers import MLP_3L, BatchGD, BinaryCrossEntropyWithLogits, MLP_3L_dropout
 
 LAYERS_SIZE = (2, 20, 3, 1)
@@ -48,16 +49,7 @@ def moons_split(n_samples=300, noise=0.5, num_train=200):
 
 def accuracy_logits(logits, labels):
     """由 logits 计算准确率（Python 浮点数）：只有一列时以 0 为阈值（即 $\\sigma(o) \\ge 0.5$），多列时取 argmax。"""
-    if logits.ndim != 2:
-        raise ValueError(f"logits 的形状应为 [N, 1] 或 [N, C]，收到 {list(logits.shape)}")
-    labels = paddle.reshape(labels, [-1]).astype("int64")
-    if labels.shape[0] != logits.shape[0]:
-        raise ValueError(f"logits 有 {logits.shape[0]} 个样本，labels 有 {labels.shape[0]} 个")
-    if logits.shape[1] == 1:
-        predicted = (paddle.reshape(logits, [-1]) >= 0).astype("int64")
-    else:
-        predicted = paddle.argmax(logits, axis=1)
-    return paddle.mean((predicted == labels).astype("float32")).item()
+    return accuracy(logits, labels, threshold=0.0).item()
 
 
 def evaluate(model, X, y):
