@@ -530,6 +530,33 @@ def test_run_restores_the_sigterm_handler():
     assert signal.getsignal(signal.SIGTERM) == before
 
 
+def test_nndl_workers_sets_the_default_and_0_trains_in_the_calling_process(monkeypatch):
+    from nndl.experiment.pool import default_workers
+
+    monkeypatch.delenv("NNDL_WORKERS", raising=False)
+    assert default_workers() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("NNDL_WORKERS", "3")
+    assert default_workers() == 3
+    monkeypatch.setenv("NNDL_WORKERS", "0")
+    assert default_workers() == 0
+
+    def no_processes(*args, **kwargs):
+        raise AssertionError("NNDL_WORKERS=0: run() must not start worker processes")
+
+    monkeypatch.setattr(driver, "ProcessPool", no_processes)
+    results = run([COUNTER], progress=False)
+    assert results[COUNTER.name].finished
+    with pytest.raises(AssertionError, match="must not start"):
+        run([COUNTER], workers=1, progress=False)  # an explicit workers= still wins
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1.5"])
+def test_a_bad_nndl_workers_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv("NNDL_WORKERS", value)
+    with pytest.raises(ValueError, match="NNDL_WORKERS"):
+        run([COUNTER], progress=False)
+
+
 def test_in_process_run_leaves_the_callers_random_state_alone():
     import paddle
 

@@ -27,8 +27,21 @@ SINGLE_THREAD_ENV = {
 PROGRESS_INTERVAL = 0.25  # 秒：工作进程最多这么频繁地报告一次单位内的进度
 
 
+WORKERS_ENV = "NNDL_WORKERS"
+
+
 def default_workers():
-    """本进程可用的 CPU 核数（`os.sched_getaffinity`）。"""
+    """`workers=None` 时的工作进程数：环境变量 `NNDL_WORKERS`（不小于 0 的整数，0 表示在调用者的进程里训练），
+    没有设置时为本进程可用的 CPU 核数（`os.sched_getaffinity`）。
+
+    测试工具（tools/portability.py、敏感性测试）同时运行好几个 notebook，已经占满全部核，于是设 `NNDL_WORKERS=0`：
+    嵌套的工作进程只会多出启动开销。运行器保证进程内与多进程的结果逐位相同。
+    """
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        if not value.isdigit():
+            raise ValueError(f"环境变量 {WORKERS_ENV} 必须是不小于 0 的整数（0 表示在本进程中运行），收到 {value!r}")
+        return int(value)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # 非 Linux
