@@ -31,17 +31,15 @@ book: $(VENV)/.installed
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
 	touch _build/.book-ok
 
-# nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。
-# 1. 单元测试；2. nbval：本机与一种模拟的机器（默认 mix：无 AVX-512 的 CPU + 2 个线程）同时各跑一遍全部 notebook，
-# 机器相关的输出因此不会悄悄进入仓库；3. 敏感性测试（tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；
-# 4. 浏览器测试：网站渲染 nbval 刚核对过的输出，不再第二遍执行 notebook（make book 仍然全部重新执行）。
+# nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。tools/run_tests.py 让几部分同时运行、两个核都用满
+# （逐个运行时单元测试与浏览器测试各只用一个核）：1. 单元测试；2. nbval：本机与一种模拟的机器（默认 mix：
+# 无 AVX-512 的 CPU + 2 个线程）各跑一遍全部 notebook，机器相关的输出因此不会悄悄进入仓库；3. 敏感性测试
+# （两遍 nbval 都通过后开始；tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；4. 浏览器测试：网站渲染
+# 保存的、nbval 核对的输出，不再第二遍执行 notebook（make book 仍然全部重新执行）。各部分的日志在 _build/test-logs/。
 # TEST_VARIATION 选模拟的机器（tools/portability.py --list）；CI 不应把它设为空。
 TEST_VARIATION ?= mix
 test: $(VENV)/.installed browser
-	NNDL_PROFILE=quick $(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py
-	$(PY) tools/portability.py --jobs 2 -v default $(if $(TEST_VARIATION),-v $(TEST_VARIATION))
-	NNDL_PROFILE=quick $(PY) -m pytest tests/test_sensitivity.py
-	NNDL_PROFILE=quick NNDL_SITE_STORED_OUTPUTS=1 $(PY) -m pytest tests/test_site.py
+	$(PY) tools/run_tests.py --variation "$(TEST_VARIATION)"
 
 # JupyterLab 在 requirements.txt 里（tests/test_lab.py 通过本目标启动它），内核 python3 就是 .venv 的 Python，
 # NNDL_PROFILE 随上面的 export 传给内核（make lab PROFILE=full）；NNDL_PROGRESS 不传：学习者在 Jupyter 里

@@ -75,6 +75,7 @@ def copy_env(copy):
     env["PYTHONPATH"] = str(copy) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["NNDL_PROFILE"] = "quick"
     env["NNDL_PROGRESS"] = "0"
+    env.setdefault("NNDL_WORKERS", "0")  # 几个 nbval 已经并行：实验在内核进程里训练（结果与多进程逐位相同）
     return env
 
 

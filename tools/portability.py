@@ -20,10 +20,11 @@ goes to _build/portability/<variation>.log and is printed when it fails. Exit st
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from jobs import Job, run_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / "_build" / "portability"
@@ -60,6 +61,11 @@ def variation_env(name, base=None):
     env.update(VARIATIONS[name])
     env["NNDL_PROFILE"] = "quick"  # the stored outputs are the quick profile's
     env.setdefault("NNDL_PROGRESS", "0")
+    # The nbval runs already keep the cores busy, so a second worker would only add its start-up: experiments train
+    # in the kernel itself (NNDL_WORKERS=0) when it is single-threaded, and in one worker otherwise. A worker is
+    # always single-threaded, as in a user's run; a kernel with more threads would train differently from that, and
+    # its idle OpenMP threads spin on a busy machine. nndl.experiment gives bit-identical results in every case.
+    env.setdefault("NNDL_WORKERS", "0" if env.get("OMP_NUM_THREADS", "1") == "1" else "1")
     return env
 
 
@@ -86,37 +92,15 @@ def main(argv=None):
     notebooks = args.notebooks or notebooks_under()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
 
-    pending, running, results = list(names), {}, {}
-    started_all = time.monotonic()
-    while pending or running:
-        while pending and len(running) < args.jobs:
-            name = pending.pop(0)
-            log = open(LOG_DIR / f"{name}.log", "w")
-            print(f"[{name}] {describe(name)}: nbval on {len(notebooks)} notebooks", flush=True)
-            proc = subprocess.Popen(nbval_command(notebooks), cwd=ROOT, env=variation_env(name),
-                                    stdout=log, stderr=subprocess.STDOUT)
-            running[name] = (proc, log, time.monotonic())
-        time.sleep(0.5)
-        for name, (proc, log, started) in list(running.items()):
-            if proc.poll() is None:
-                continue
-            log.close()
-            del running[name]
-            seconds = time.monotonic() - started
-            results[name] = (proc.returncode, seconds)
-            text = (LOG_DIR / f"{name}.log").read_text(errors="replace")
-            summary = text.strip().splitlines()[-1] if text.strip() else ""
-            verdict = "passed" if proc.returncode == 0 else "FAILED"
-            print(f"[{name}] {verdict} in {seconds:.0f} s: {summary}", flush=True)
-            if proc.returncode != 0:
-                print(text, flush=True)
-
-    print(f"\nportability: {len(names)} variations in {time.monotonic() - started_all:.0f} s "
+    jobs = [Job(name, nbval_command(notebooks), variation_env(name),
+                about=f"{describe(name)}: nbval on {len(notebooks)} notebooks") for name in names]
+    started = time.monotonic()
+    outcomes = run_jobs(jobs, LOG_DIR, slots=args.jobs)
+    print(f"\nportability: {len(names)} variations in {time.monotonic() - started:.0f} s "
           f"(load average {os.getloadavg()[0]:.1f})")
-    for name in names:
-        code, seconds = results[name]
-        print(f"  {name:12s} {'passed' if code == 0 else 'FAILED':7s} {seconds:5.0f} s   {describe(name)}")
-    return 0 if all(code == 0 for code, _ in results.values()) else 1
+    for name, outcome in outcomes.items():
+        print(f"  {name:12s} {'passed' if outcome.passed else 'FAILED':7s} {outcome.seconds:5.0f} s   {describe(name)}")
+    return 0 if all(outcome.passed for outcome in outcomes.values()) else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""Run commands side by side: each in a session of its own, its whole output in a log file.
+
+A job starts when a slot is free and every job named in its `after` has finished; Ctrl-C or SIGTERM ends every
+running job's process group and re-raises. (On Linux every session is a scheduler autogroup with an equal share of the
+CPU; Jupyter starts each kernel in a session of its own too, so `nice` on a job would not reach its kernels.)
+
+Used by tools/portability.py (nbval under several emulated machines) and tools/run_tests.py (`make test`).
+Jobs start in their order as slots free up. Ctrl-C or SIGTERM ends every running job's process group and re-raises.
+"""
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POLL = 0.5  # seconds between looks at the running jobs
+
+
+@dataclass
+class Job:
+    name: str
+    command: list
+    env: dict = None  # the whole environment of the job (None: this process's)
+    about: str = ""  # printed when the job starts
+    after: tuple = ()  # names of jobs that must finish first (their outcome does not matter)
+
+
+@dataclass
+class Outcome:
+    code: int = None  # exit status
+    seconds: float = 0.0
+    log: Path = None
+    summary: str = ""
+
+    @property
+    def passed(self):
+        return self.code == 0
+
+
+def last_line(text):
+    lines = text.strip().splitlines()
+    return lines[-1].strip("= ") if lines else ""
+
+
+def _raise_on_sigterm(signum, frame):
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def _stop(running, sig):
+    for proc, _, _ in running.values():
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def _end_all(running):
+    """SIGTERM to every running job's group; SIGKILL to what is still there after 10 s."""
+    _stop(running, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(proc.poll() is None for proc, _, _ in running.values()):
+        time.sleep(0.2)
+    _stop(running, signal.SIGKILL)
+    for proc, log, _ in running.values():
+        proc.wait()
+        log.close()
+
+
+def run_jobs(jobs, log_dir, slots=None, cwd=ROOT, show_failed_log=True):
+    """Run `jobs` (at most `slots` at a time; None: no limit). Returns {name: Outcome} in the jobs' order."""
+    names = [job.name for job in jobs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"job names must be distinct: {names}")
+    unknown = {name for job in jobs for name in job.after} - set(names)
+    if unknown:
+        raise ValueError(f"'after' names jobs that do not exist: {sorted(unknown)}")
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    outcomes = {}
+    pending, running = list(jobs), {}
+
+    old_handler = signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    try:
+        while pending or running:
+            ready = [job for job in pending if all(name in outcomes for name in job.after)]
+            for job in ready[:None if slots is None else max(0, slots - len(running))]:
+                pending.remove(job)
+                log = open(log_dir / f"{job.name}.log", "w")
+                print(f"[{job.name}] started{': ' + job.about if job.about else ''}", flush=True)
+                proc = subprocess.Popen(job.command, cwd=cwd, env=job.env, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+                running[job.name] = (proc, log, time.monotonic())
+            time.sleep(POLL)
+            for name, (proc, log, started) in list(running.items()):
+                if proc.poll() is None:
+                    continue
+                log.close()
+                del running[name]
+                path = log_dir / f"{name}.log"
+                text = path.read_text(errors="replace")
+                outcome = Outcome(proc.returncode, time.monotonic() - started, path, last_line(text))
+                outcomes[name] = outcome
+                verdict = "passed" if outcome.passed else f"FAILED (exit {proc.returncode})"
+                print(f"[{name}] {verdict} in {outcome.seconds:.0f} s: {outcome.summary}", flush=True)
+                if not outcome.passed and show_failed_log:
+                    print(f"----- {path} -----\n{text}----- end of {path.name} -----", flush=True)
+    except KeyboardInterrupt:
+        _end_all(running)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, old_handler)
+    return {name: outcomes[name] for name in names}
