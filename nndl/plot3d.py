@@ -5,12 +5,18 @@
 - `animate_trajectories`：在曲面上逐步画出每个优化器的轨迹（`matplotlib.animation.FuncAnimation`）；
 - `html5_video`：用 PyPI 包 imageio-ffmpeg 自带的 ffmpeg 把动画编码为 H.264，返回带
   `autoplay loop muted playsinline` 的 `<video>` HTML（浏览器只在静音时允许自动播放）。
+  `animate_trajectories` 的动画编码时只画一次曲面：每帧在这张底图上补画轨迹（与逐帧重画整张图的像素相同，
+  快约十倍；matplotlib 的 `to_html5_video` 每帧要把含几千个多边形的曲面重画两遍）。
 
 图中的文字用英文（与书中图一致，也不依赖中文字体）。
 """
 
+import base64
 import logging
 import re
+import subprocess
+import tempfile
+from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -211,9 +217,67 @@ def animate_trajectories(model, trajectories, frames=None, lim=DOMAIN, zlim=None
         counter.set_text(f"step {i:3d}/{frames - 1}")
         return artists
 
-    anim = animation.FuncAnimation(fig, update, frames=frames, init_func=lambda: update(0), interval=interval,
-                                   blit=False, repeat=True)
-    return fig, anim
+    overlay = [line for line in ax.get_lines() if line.get_zorder() >= 10] + [counter]
+    return fig, _TrajectoryAnimation(fig, update, frames, interval, overlay)
+
+
+class _TrajectoryAnimation(animation.FuncAnimation):
+    """`FuncAnimation`，另有快速的 `to_html5_video`：曲面、坐标轴与图例（`overlay` 之外的一切）每帧都一样，只画一次；
+    每帧恢复这张底图，再按 zorder 补画 `overlay`（轨迹、当前点、离开标记、临界点标记与步数）。"""
+
+    def __init__(self, fig, update, frames, interval, overlay):
+        super().__init__(fig, update, frames=frames, init_func=lambda: update(0), interval=interval, blit=False,
+                         repeat=True)
+        self.frame_figure, self.frame_update, self.num_frames = fig, update, frames
+        self.frame_interval, self.overlay = interval, overlay
+
+    def frame_pixels(self):
+        """逐帧产生 RGBA 像素（`numpy` 数组，形状 `[高, 宽, 4]`；下一帧会覆盖它）。"""
+        fig, canvas = self.frame_figure, self.frame_figure.canvas
+        if not hasattr(canvas, "copy_from_bbox"):  # 不是 Agg 画布：逐帧整张重画
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            canvas = FigureCanvasAgg(fig)
+        overlay = sorted(self.overlay, key=lambda artist: artist.get_zorder())
+        visible = [artist.get_visible() for artist in overlay]
+        for artist in overlay:
+            artist.set_visible(False)
+        canvas.draw()
+        background = canvas.copy_from_bbox(fig.bbox)
+        for artist, shown in zip(overlay, visible):
+            artist.set_visible(shown)
+        renderer = canvas.get_renderer()
+        for i in range(self.num_frames):
+            canvas.restore_region(background)
+            self.frame_update(i)
+            for artist in overlay:
+                artist.draw(renderer)
+            yield np.asarray(canvas.buffer_rgba())
+
+    def to_html5_video(self, embed_limit=None):
+        limit = (matplotlib.rcParams["animation.embed_limit"] if embed_limit is None else embed_limit) * 1024 ** 2
+        width, height = self.frame_figure.canvas.get_width_height(physical=True)
+        fps = 1000.0 / self.frame_interval
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "video.mp4"
+            command = [ffmpeg_path(), "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
+                       "-s", f"{width}x{height}", "-framerate", f"{fps:g}", "-i", "pipe:",
+                       "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-vcodec", "h264", "-pix_fmt", "yuv420p", str(path)]
+            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                for pixels in self.frame_pixels():
+                    proc.stdin.write(pixels.tobytes())
+            finally:
+                proc.stdin.close()
+                error = proc.stderr.read().decode(errors="replace")
+                proc.wait()
+            if proc.returncode != 0:
+                raise RuntimeError(f"ffmpeg 编码失败（退出码 {proc.returncode}）：{error.strip()}")
+            video = base64.b64encode(path.read_bytes()).decode("ascii")
+        if len(video) > limit:
+            raise RuntimeError(f"视频有 {len(video) / 1024 ** 2:.1f} MB，超过 embed_limit {limit / 1024 ** 2:.1f} MB")
+        return (f'<video width="{width}" height="{height}" controls autoplay loop>\n'
+                f'  <source type="video/mp4" src="data:video/mp4;base64,{video}">\n'
+                "  Your browser does not support the video tag.\n</video>")
 
 
 def ffmpeg_path():

@@ -136,6 +136,25 @@ def test_html5_video_has_autoplay_attributes():
     assert "http" not in html  # 视频内嵌，不引用外部资源
 
 
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_video_frames_equal_full_redraws_pixel_for_pixel():
+    """The encoder draws the surface once and adds the trajectories on top each frame: the same pixels as drawing
+    the whole figure for that frame (including the critical-point markers above the trajectories)."""
+    runs = _momentum_and_sgd()
+    fig, anim = plot3d.animate_trajectories(OptimizedFunction3D(), runs, frames=30, figsize=(3.2, 2.4),
+                                            markers={"local min": (0, 0), "saddle": (0.25, -0.5)})
+    try:
+        fast = [pixels.copy() for pixels in anim.frame_pixels()]
+        assert len(fast) == 30
+        for i in (0, 7, 29):
+            anim.frame_update(i)
+            fig.canvas.draw()
+            np.testing.assert_array_equal(fast[i], np.asarray(fig.canvas.buffer_rgba()), err_msg=f"frame {i}")
+        assert not np.array_equal(fast[0], fast[29])  # the trajectories do move
+    finally:
+        matplotlib.pyplot.close(fig)
+
+
 # ---------- compare ----------
 
 def test_book_settings_are_the_books():
