@@ -5,7 +5,6 @@ running job's process group and re-raises. (On Linux every session is a schedule
 CPU; Jupyter starts each kernel in a session of its own too, so `nice` on a job would not reach its kernels.)
 
 Used by tools/portability.py (nbval under several emulated machines) and tools/run_tests.py (`make test`).
-Jobs start in their order as slots free up. Ctrl-C or SIGTERM ends every running job's process group and re-raises.
 """
 
 import os
@@ -69,7 +68,7 @@ def _end_all(running):
         log.close()
 
 
-def run_jobs(jobs, log_dir, slots=None, cwd=ROOT, show_failed_log=True):
+def run_jobs(jobs, log_dir, slots=None, cwd=ROOT):
     """Run `jobs` (at most `slots` at a time; None: no limit). Returns {name: Outcome} in the jobs' order."""
     names = [job.name for job in jobs]
     if len(set(names)) != len(names):
@@ -105,7 +104,7 @@ def run_jobs(jobs, log_dir, slots=None, cwd=ROOT, show_failed_log=True):
                 outcomes[name] = outcome
                 verdict = "passed" if outcome.passed else f"FAILED (exit {proc.returncode})"
                 print(f"[{name}] {verdict} in {outcome.seconds:.0f} s: {outcome.summary}", flush=True)
-                if not outcome.passed and show_failed_log:
+                if not outcome.passed:
                     print(f"----- {path} -----\n{text}----- end of {path.name} -----", flush=True)
     except KeyboardInterrupt:
         _end_all(running)

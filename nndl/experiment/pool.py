@@ -34,8 +34,8 @@ def default_workers():
     """`workers=None` 时的工作进程数：环境变量 `NNDL_WORKERS`（不小于 0 的整数，0 表示在调用者的进程里训练），
     没有设置时为本进程可用的 CPU 核数（`os.sched_getaffinity`）。
 
-    测试工具（tools/portability.py、敏感性测试）同时运行好几个 notebook，已经占满全部核，于是设 `NNDL_WORKERS=0`：
-    嵌套的工作进程只会多出启动开销。运行器保证进程内与多进程的结果逐位相同。
+    测试工具（tools/portability.py、敏感性测试）同时运行好几个 notebook，已经占满全部核，于是设 `NNDL_WORKERS=0`
+    （多线程的模拟机器上为 1）：嵌套的工作进程只会多出启动开销。运行器保证进程内与多进程的结果逐位相同。
     """
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
