@@ -4,8 +4,8 @@ tests/sensitivity_bugs.py 列出维护者可能提交的“看似合理的 bug�
 写错、数据缩放到别的范围、书中的学习率被改动……）。本测试对每个 bug：
 
 1. 把项目复制到临时目录（不含 .venv、_build、.git；data/ 用符号链接），只在副本里改一处源码；
-2. 在副本里、用副本自己的 nndl（PYTHONPATH 指向副本，内核由同一个 Python 以 --nbval-current-env 启动），
-   以 quick profile 对该 bug 列出的每个 notebook 运行 nbval（-x：第一个不符的单元格就停，省时间）；
+2. 用副本自己的 nndl（内核启动时 PYTHONPATH 以副本开头，内核由同一个 Python 以 --nbval-current-env 启动），
+   以 quick profile 对该 bug 列出的每个 notebook 运行 nbval（第一个不符的单元格就停，省时间）；
 3. 断言每个 notebook 的 nbval 都失败，并记下是哪个单元格抓住了它。
 
 副本里只显示源码的单元格（`show_source(...)`）不参与比较：bug 改了源码，源码清单当然不同，但要证明的是页面上的
@@ -13,29 +13,27 @@ tests/sensitivity_bugs.py 列出维护者可能提交的“看似合理的 bug�
 
 另有两项对照：副本里的内核导入的确实是副本的 nndl（而不是原项目的可编辑安装）；未修改的副本里 nbval 能通过
 （一个生成的小 notebook；设置 NNDL_SENSITIVITY_CONTROL=1 时改为在未修改的副本上对全部涉及的 notebook 运行 nbval，
-较慢）。各次 nbval 在 NNDL_SENSITIVITY_JOBS（默认 2）个进程里并行。
+较慢）。全部 notebook 由 NNDL_SENSITIVITY_JOBS（默认 2）个 pytest 进程当作队列分着跑（tests/nbval_worklist.py：
+每个 pytest 进程启动一次 nbval 约 2.5 核·秒，每个 notebook 一个进程的话 33 个就是 80 核·秒）。
 """
 
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbval_worklist import run_notebooks  # noqa: E402
 from sensitivity_bugs import BUGS  # noqa: E402
 
 JOBS = max(1, int(os.environ.get("NNDL_SENSITIVITY_JOBS", "2")))
 CONTROL = os.environ.get("NNDL_SENSITIVITY_CONTROL") == "1"
 IGNORED = {".venv", "_build", ".git", "runs", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "data"}
-FAILED_CELL = re.compile(r"FAILED (\S+?\.ipynb)::Cell (\d+)")
 
 
 def make_copy(parent, name):
@@ -70,27 +68,6 @@ def ignore_source_listings(copy):
         path.write_text(json.dumps(notebook, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def copy_env(copy):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(copy) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["NNDL_PROFILE"] = "quick"
-    env["NNDL_PROGRESS"] = "0"
-    env.setdefault("NNDL_WORKERS", "0")  # 几个 nbval 已经并行：实验在内核进程里训练（结果与多进程逐位相同）
-    return env
-
-
-def nbval(copy, notebook, stop_at_first_failure=True):
-    """在副本里对一个 notebook 运行 nbval，返回 (returncode, 第一个失败的单元格序号或 None, 输出)。"""
-    command = [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", notebook,
-               "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
-    if stop_at_first_failure:
-        command.insert(4, "-x")
-    proc = subprocess.run(command, cwd=copy, env=copy_env(copy), capture_output=True, text=True)
-    output = proc.stdout + proc.stderr
-    match = FAILED_CELL.search(output)
-    return proc.returncode, (int(match.group(2)) if match else None), output
-
-
 def apply_bug(copy, bug):
     path = copy / bug.path
     text = path.read_text(encoding="utf-8")
@@ -117,9 +94,17 @@ KERNEL_CHECK = """import pathlib, nndl
 print(pathlib.Path(nndl.__file__).resolve().parent.parent == pathlib.Path.cwd().resolve().parent)"""
 
 
+def describe(outcome):
+    if outcome["error"]:
+        return "出错（不是单元格的判定）：\n" + outcome["error"][-3000:]
+    if outcome["failed_cell"] is None:
+        return f"通过（{outcome['passed']} 个单元格）"
+    return f"Cell {outcome['failed_cell']} 失败"
+
+
 @pytest.fixture(scope="module")
 def sensitivity_runs(tmp_path_factory):
-    """并行跑完全部 (bug, notebook) 组合与对照，返回 {键: (returncode, 失败的单元格, 输出)}。"""
+    """跑完全部 (bug, notebook) 组合与对照，返回 {键: run_notebooks 的结果}。"""
     parent = tmp_path_factory.mktemp("sensitivity")
     tasks = {}
 
@@ -131,33 +116,34 @@ def sensitivity_runs(tmp_path_factory):
              "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
              "nbformat": 4, "nbformat_minor": 5}
     (control / "notebooks" / "_kernel_imports_copy.ipynb").write_text(json.dumps(check), encoding="utf-8")
-    tasks["control:kernel"] = (control, "notebooks/_kernel_imports_copy.ipynb", False)
+    tasks["control:kernel"] = control / "notebooks/_kernel_imports_copy.ipynb"
     if CONTROL:
         for notebook in sorted({nb for bug in BUGS for nb in bug.notebooks}):
-            tasks[f"control:{notebook}"] = (control, notebook, False)
+            tasks[f"control:{notebook}"] = control / notebook
 
     for k, bug in enumerate(BUGS):
         copy = make_copy(parent, f"bug{k:02d}")
         apply_bug(copy, bug)
         for notebook in bug.notebooks:
-            tasks[f"{bug.name}|{notebook}"] = (copy, notebook, True)
+            tasks[f"{bug.name}|{notebook}"] = copy / notebook
 
-    with ThreadPoolExecutor(JOBS) as pool:
-        futures = {key: pool.submit(nbval, copy, notebook, stop) for key, (copy, notebook, stop) in tasks.items()}
-        results = {key: future.result() for key, future in futures.items()}
+    outcomes = run_notebooks(list(tasks.values()), parent, JOBS, NNDL_PROFILE="quick", NNDL_PROGRESS="0",
+                             # 几个 nbval 已经并行：实验在内核进程里训练（结果与多进程逐位相同）
+                             NNDL_WORKERS=os.environ.get("NNDL_WORKERS", "0"))
     shutil.rmtree(parent, ignore_errors=True)
-    return results
+    return {key: outcomes[notebook] for key, notebook in tasks.items()}
 
 
 def test_copy_imports_its_own_nndl(sensitivity_runs):
-    code, _, output = sensitivity_runs["control:kernel"]
-    assert code == 0, "副本里的内核没有导入副本的 nndl（或 nbval 在副本里无法运行）：\n" + output[-3000:]
+    outcome = sensitivity_runs["control:kernel"]
+    assert outcome["passed"] == 1 and not outcome["error"], \
+        "副本里的内核没有导入副本的 nndl（或 nbval 在副本里无法运行）：" + describe(outcome) + (outcome["failure"] or "")
 
 
 @pytest.mark.skipif(not CONTROL, reason="设置 NNDL_SENSITIVITY_CONTROL=1 时才在未修改的副本上运行全部涉及的 notebook")
 def test_unmodified_copy_passes(sensitivity_runs):
-    failed = {key: output[-2000:] for key, (code, _, output) in sensitivity_runs.items()
-              if key.startswith("control:") and code != 0}
+    failed = {key: describe(outcome) + (outcome["failure"] or "")[-2000:] for key, outcome in sensitivity_runs.items()
+              if key.startswith("control:") and (outcome["error"] or outcome["failed_cell"] is not None)}
     assert not failed, failed
 
 
@@ -165,10 +151,9 @@ def test_unmodified_copy_passes(sensitivity_runs):
 def test_suite_catches_bug(bug, sensitivity_runs):
     report = []
     for notebook in bug.notebooks:
-        code, cell, output = sensitivity_runs[f"{bug.name}|{notebook}"]
-        if code == 0:
-            pytest.fail(f"{bug.name}：{notebook} 的 nbval 仍然通过，存储的输出没有抓住这个 bug")
-        if code != 1 or cell is None:  # 1 = 有测试失败；其他返回码是收集错误、内部错误等
-            pytest.fail(f"{bug.name}：{notebook} 的 nbval 没有以单元格失败结束（返回码 {code}）：\n{output[-3000:]}")
-        report.append(f"{notebook} Cell {cell}")
+        outcome = sensitivity_runs[f"{bug.name}|{notebook}"]
+        if outcome["error"] or outcome["failed_cell"] is None:
+            pytest.fail(f"{bug.name}：{notebook} 的 nbval 没有以单元格失败结束，存储的输出没有抓住这个 bug："
+                        + describe(outcome))
+        report.append(f"{notebook} Cell {outcome['failed_cell']}")
     print(f"{bug.name}: caught by " + ", ".join(report))
