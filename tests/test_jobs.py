@@ -44,6 +44,22 @@ def test_slots_limit_how_many_run_at_once(tmp_path):
     assert span(b)[0] >= span(a)[1]
 
 
+def test_a_light_job_needs_no_slot(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_jobs([Job("a", stamp(a, 0.5)), Job("b", stamp(b, 0.5), light=True)], tmp_path / "logs", slots=1)
+    (a0, a1), (b0, b1) = span(a), span(b)
+    assert b0 < a1 and a0 < b1, "the light job should run beside the one holding the only slot"
+
+
+def test_cpu_time_counts_the_children_it_waited_for(tmp_path):
+    burn = "import time; t = time.process_time(); exec('while time.process_time() - t < 0.6: pass')"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}])"
+    outcomes = run_jobs([Job("burns", python(child)), Job("sleeps", python("import time; time.sleep(0.6)"))],
+                        tmp_path / "logs")
+    assert outcomes["burns"].cpu_seconds >= 0.6
+    assert outcomes["sleeps"].cpu_seconds < 0.3 and outcomes["sleeps"].seconds >= 0.6
+
+
 def test_a_failure_is_reported_with_its_log_and_does_not_stop_the_others(tmp_path, capsys):
     outcomes = run_jobs([Job("bad", python("print('the output of bad'); raise SystemExit(3)")),
                          Job("good", python("print('1 passed')"), after=("bad",))], tmp_path / "logs")

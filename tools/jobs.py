@@ -1,6 +1,8 @@
 """Run commands side by side: each in a session of its own, its whole output in a log file.
 
-A job starts when a slot is free and every job named in its `after` has finished; Ctrl-C or SIGTERM ends every
+A job starts when a slot is free (a `light` job, one that mostly waits, needs none) and every job named in its `after`
+has finished; each job's CPU time (its own and that of every descendant it waited for) is measured; Ctrl-C or SIGTERM
+ends every
 running job's process group and re-raises. (On Linux every session is a scheduler autogroup with an equal share of the
 CPU; Jupyter starts each kernel in a session of its own too, so `nice` on a job would not reach its kernels.)
 
@@ -25,12 +27,14 @@ class Job:
     env: dict = None  # the whole environment of the job (None: this process's)
     about: str = ""  # printed when the job starts
     after: tuple = ()  # names of jobs that must finish first (their outcome does not matter)
+    light: bool = False  # True: mostly waits (a browser, a server), runs without taking a slot
 
 
 @dataclass
 class Outcome:
     code: int = None  # exit status
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system, the job and the descendants it waited for
     log: Path = None
     summary: str = ""
 
@@ -49,7 +53,7 @@ def _raise_on_sigterm(signum, frame):
 
 
 def _stop(running, sig):
-    for proc, _, _ in running.values():
+    for _, proc, _, _ in running.values():
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
@@ -60,10 +64,10 @@ def _end_all(running):
     """SIGTERM to every running job's group; SIGKILL to what is still there after 10 s."""
     _stop(running, signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(proc.poll() is None for proc, _, _ in running.values()):
+    while time.monotonic() < deadline and any(proc.poll() is None for _, proc, _, _ in running.values()):
         time.sleep(0.2)
     _stop(running, signal.SIGKILL)
-    for proc, log, _ in running.values():
+    for _, proc, log, _ in running.values():
         proc.wait()
         log.close()
 
@@ -84,26 +88,34 @@ def run_jobs(jobs, log_dir, slots=None, cwd=ROOT):
     old_handler = signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         while pending or running:
-            ready = [job for job in pending if all(name in outcomes for name in job.after)]
-            for job in ready[:None if slots is None else max(0, slots - len(running))]:
+            free = None if slots is None else slots - sum(not job.light for job, *_ in running.values())
+            for job in [job for job in pending if all(name in outcomes for name in job.after)]:
+                if not job.light and free is not None:
+                    if free <= 0:
+                        continue
+                    free -= 1
                 pending.remove(job)
                 log = open(log_dir / f"{job.name}.log", "w")
                 print(f"[{job.name}] started{': ' + job.about if job.about else ''}", flush=True)
                 proc = subprocess.Popen(job.command, cwd=cwd, env=job.env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
-                running[job.name] = (proc, log, time.monotonic())
+                running[job.name] = (job, proc, log, time.monotonic())
             time.sleep(POLL)
-            for name, (proc, log, started) in list(running.items()):
-                if proc.poll() is None:
+            for name, (job, proc, log, started) in list(running.items()):
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # poll(), plus the CPU time
+                if pid == 0:
                     continue
+                proc.returncode = os.waitstatus_to_exitcode(status)
                 log.close()
                 del running[name]
                 path = log_dir / f"{name}.log"
                 text = path.read_text(errors="replace")
-                outcome = Outcome(proc.returncode, time.monotonic() - started, path, last_line(text))
+                outcome = Outcome(proc.returncode, time.monotonic() - started, usage.ru_utime + usage.ru_stime, path,
+                                  last_line(text))
                 outcomes[name] = outcome
                 verdict = "passed" if outcome.passed else f"FAILED (exit {proc.returncode})"
-                print(f"[{name}] {verdict} in {outcome.seconds:.0f} s: {outcome.summary}", flush=True)
+                print(f"[{name}] {verdict} in {outcome.seconds:.0f} s ({outcome.cpu_seconds:.0f} s of CPU): "
+                      f"{outcome.summary}", flush=True)
                 if not outcome.passed:
                     print(f"----- {path} -----\n{text}----- end of {path.name} -----", flush=True)
     except KeyboardInterrupt:

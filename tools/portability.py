@@ -99,7 +99,8 @@ def main(argv=None):
     print(f"\nportability: {len(names)} variations in {time.monotonic() - started:.0f} s "
           f"(load average {os.getloadavg()[0]:.1f})")
     for name, outcome in outcomes.items():
-        print(f"  {name:12s} {'passed' if outcome.passed else 'FAILED':7s} {outcome.seconds:5.0f} s   {describe(name)}")
+        print(f"  {name:12s} {'passed' if outcome.passed else 'FAILED':7s} {outcome.seconds:5.0f} s "
+              f"({outcome.cpu_seconds:4.0f} s of CPU)   {describe(name)}")
     return 0 if all(outcome.passed for outcome in outcomes.values()) else 1
 
 

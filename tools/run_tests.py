@@ -3,19 +3,18 @@
     python tools/run_tests.py                  # what make test runs
     python tools/run_tests.py --variation omp4 # nbval on this machine and on another emulated one
 
-Parts (each in a session of its own; its whole output goes to _build/test-logs/<part>.log), in two phases:
+Parts (each in a session of its own; its whole output goes to _build/test-logs/<part>.log):
+  site          the site built from the stored outputs, every page in headless Chromium (mostly waits on the browser,
+                so it runs beside the others without taking a core)
   nbval-default nbval on every notebook, this machine as it is
   nbval-<var>   nbval on every notebook under an emulated machine (default mix; tools/portability.py --list)
-  site          the site built from the stored outputs, every page in headless Chromium (mostly waits on the browser)
-then, once both nbval parts have finished (whatever their outcome):
+  unit          pytest tests/ without the site and sensitivity tests (includes the make lab test)
   sensitivity   every bug of tests/sensitivity_bugs.py must make nbval fail (what it proves holds because the
                 nbval parts show that the unmodified notebooks pass)
-  unit          pytest tests/ without the site and sensitivity tests (includes the make lab test)
-
-Run one after another, the parts would leave a core idle for minutes (the unit tests and the browser test use about
-one core). Linux gives every session an equal share of the CPU, and Jupyter starts each kernel in a session of its
-own: started together with the nbval parts, the sensitivity test's kernels would stretch both long nbval parts to the
-very end; the phases keep both cores busy. A part's log is printed when it fails.
+The four heavy parts take one slot each, as many slots as cores (at least 2), in this order: on 2 cores unit starts when
+the first nbval part ends and sensitivity when the second does. Why not all at once: Linux gives every session an equal
+share of the CPU, and Jupyter starts each kernel in a session of its own, so the sensitivity test's kernels would
+stretch both long nbval parts to the very end (measured: no faster). A part's log is printed when it fails.
 Exit status 0 only if every part passed.
 """
 
@@ -37,14 +36,12 @@ def parts(variation, python=sys.executable):
     nbval = [Job(f"nbval-{name}", nbval_command(notebooks, python), variation_env(name),
                  about=f"{describe(name)}, {len(notebooks)} notebooks")
              for name in ["default"] + ([variation] if variation else [])]
-    second_phase = tuple(job.name for job in nbval)
     return [
-        Job("site", pytest + ["tests/test_site.py"], {**quick, "NNDL_SITE_STORED_OUTPUTS": "1"},
+        Job("site", pytest + ["tests/test_site.py"], {**quick, "NNDL_SITE_STORED_OUTPUTS": "1"}, light=True,
             about="site from the stored outputs + browser test"),
         *nbval,
-        Job("sensitivity", pytest + ["tests/test_sensitivity.py", "-rA"], quick, after=second_phase),
-        Job("unit", pytest + ["tests", "--ignore=tests/test_site.py", "--ignore=tests/test_sensitivity.py"], quick,
-            after=second_phase),
+        Job("unit", pytest + ["tests", "--ignore=tests/test_site.py", "--ignore=tests/test_sensitivity.py"], quick),
+        Job("sensitivity", pytest + ["tests/test_sensitivity.py", "-rA"], quick),
     ]
 
 
@@ -55,16 +52,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
-        outcomes = run_jobs(parts(args.variation), LOG_DIR)
+        outcomes = run_jobs(parts(args.variation), LOG_DIR, slots=max(2, os.cpu_count() or 1))
     except KeyboardInterrupt as err:
         print("\nmake test interrupted; every part was stopped", file=sys.stderr)
         return 143 if str(err) == "SIGTERM" else 130
     minutes, seconds = divmod(round(time.monotonic() - started), 60)
     print(f"\nmake test: {minutes} min {seconds:02d} s (load average {os.getloadavg()[0]:.1f}); logs in "
           f"{LOG_DIR.relative_to(ROOT)}/")
+    print(f"  {'part':15s} {'verdict':7s} {'wall':>7s} {'CPU':>7s}")
     for name, outcome in outcomes.items():
         verdict = "passed" if outcome.passed else "FAILED"
-        print(f"  {name:15s} {verdict:7s} {outcome.seconds:5.0f} s   {outcome.summary}")
+        print(f"  {name:15s} {verdict:7s} {outcome.seconds:5.0f} s {outcome.cpu_seconds:5.0f} s   {outcome.summary}")
     return 0 if all(outcome.passed for outcome in outcomes.values()) else 1
 
 
