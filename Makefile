@@ -31,10 +31,10 @@ book: $(VENV)/.installed
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
 	touch _build/.book-ok
 
-# nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。tools/run_tests.py 让几部分同时运行、两个核都用满
-# （逐个运行时单元测试与浏览器测试各只用一个核）：1. 单元测试；2. nbval：本机与一种模拟的机器（默认 mix：
-# 无 AVX-512 的 CPU + 2 个线程）各跑一遍全部 notebook，机器相关的输出因此不会悄悄进入仓库；3. 敏感性测试
-# （两遍 nbval 都通过后开始；tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；4. 浏览器测试：网站渲染
+# nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。tools/run_tests.py 让几部分同时运行、每个核同时
+# 只跑一个重的部分：1. nbval：本机与一种模拟的机器（默认 mix：无 AVX-512 的 CPU + 2 个线程）各跑一遍全部 notebook，
+# 机器相关的输出因此不会悄悄进入仓库；2. 单元测试（第一遍 nbval 结束时开始）；3. 敏感性测试（第二遍结束时开始；
+# tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；4. 浏览器测试（一开始就运行，不占核）：网站渲染
 # 保存的、nbval 核对的输出，不再第二遍执行 notebook（make book 仍然全部重新执行）。各部分的日志在 _build/test-logs/。
 # TEST_VARIATION 选模拟的机器（tools/portability.py --list）；CI 不应把它设为空。
 TEST_VARIATION ?= mix
