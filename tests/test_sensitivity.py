@@ -31,7 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nbval_worklist import run_notebooks  # noqa: E402
 from sensitivity_bugs import BUGS  # noqa: E402
 
-JOBS = max(1, int(os.environ.get("NNDL_SENSITIVITY_JOBS", "2")))
+JOBS = os.environ.get("NNDL_SENSITIVITY_JOBS", "2")
+if not JOBS.isdigit() or int(JOBS) < 1:
+    raise ValueError(f"NNDL_SENSITIVITY_JOBS must be a whole number of processes, at least 1; got {JOBS!r}")
+JOBS = int(JOBS)
 CONTROL = os.environ.get("NNDL_SENSITIVITY_CONTROL") == "1"
 IGNORED = {".venv", "_build", ".git", "runs", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "data"}
 
