@@ -25,7 +25,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 
 INHERITED_PYTHONPATH = os.environ.get("PYTHONPATH", "")
-_outcomes = {}
+_outcomes = {}  # the notebooks this process runs
+_elsewhere = set()  # the notebooks another process claimed first
 _collect_errors = []
 
 
@@ -86,15 +87,16 @@ def pytest_runtest_setup(item):
     """Before nbval starts the notebook's kernel (the first cell's setup): claim the notebook, point PYTHONPATH at its
     copy. Later cells: skip them once one has failed. A skip raised here comes before the kernel is started."""
     notebook = _notebook(item)
+    if notebook in _elsewhere:
+        pytest.skip("another process runs this notebook")
     if notebook not in _outcomes:
         if not _claim(notebook):
+            _elsewhere.add(notebook)
             pytest.skip("another process runs this notebook")
         _outcomes[notebook] = {"failed_cell": None, "failure": None, "error": None, "passed": 0}
         copy = Path(notebook).parent.parent
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(copy), INHERITED_PYTHONPATH) if p)
-    outcome = _outcomes.get(notebook)
-    if outcome is None:
-        pytest.skip("another process runs this notebook")
+    outcome = _outcomes[notebook]
     if outcome["failed_cell"] is not None or outcome["error"] is not None:
         pytest.skip("an earlier cell of this notebook failed")
 

@@ -2,9 +2,9 @@
 
 A job starts when a slot is free (a `light` job, one that mostly waits, needs none) and every job named in its `after`
 has finished; each job's CPU time (its own and that of every descendant it waited for) is measured; Ctrl-C or SIGTERM
-ends every
-running job's process group and re-raises. (On Linux every session is a scheduler autogroup with an equal share of the
-CPU; Jupyter starts each kernel in a session of its own too, so `nice` on a job would not reach its kernels.)
+ends every running job's process group and re-raises. (On Linux every session is a scheduler autogroup with an equal
+share of the CPU; Jupyter starts each kernel in a session of its own too, so `nice` on a job would not reach its
+kernels.)
 
 Used by tools/portability.py (nbval under several emulated machines) and tools/run_tests.py (`make test`).
 """
