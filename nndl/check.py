@@ -94,7 +94,7 @@ def paddle_counterpart(optimizer, parameters):
     raise TypeError(f"没有与 {type(optimizer).__name__} 对应的 Paddle 优化器")
 
 
-def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0):
+def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0, resync=False):
     """在线性拟合问题 `(X, y)` 上让手写优化器与 Paddle 的对应优化器各走 `steps` 步。
 
     小批量的顺序与 `nndl.train` 相同（不打乱，一个回合走完再从头开始），所以第 k 步与训练的第 k 次迭代一致。
@@ -102,6 +102,10 @@ def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0):
     `make_optimizer(model)` 为手写的 `Linear` 模型创建优化器。Paddle 一侧用同样的初值，损失取
     $\\frac{1}{2K}\\sum(y-z)^2$，梯度由自动微分得到。返回长度为 `steps` 的数组：每步更新后
     两边参数（W 与 b）的最大绝对偏差。
+
+    `resync=True` 时，每步比较之后把 Paddle 一侧的参数设为手写一侧的值：每一步都从同一个点出发，返回的是
+    “一步更新”的偏差，舍入误差不会被之后的迭代放大（在最优点附近来回跳动的训练过程会把 float32 的舍入误差
+    逐步放大，见 7.3.2 节的 RMSprop）。两边的状态（累积量、动量）仍各自由自己的梯度更新。
     """
     paddle.seed(seed)
     model = Linear(X.shape[1])
@@ -124,6 +128,9 @@ def compare_with_paddle(make_optimizer, X, y, steps=50, batch_size=64, seed=0):
             reference._learning_rate.step()
         deviations.append(max(float(np.abs(model.params["W"].numpy() - W.numpy()).max()),
                               float(np.abs(model.params["b"].numpy() - b.numpy()).max())))
+        if resync:
+            W.set_value(model.params["W"])
+            b.set_value(model.params["b"])
     return np.array(deviations)
 
 
