@@ -4,7 +4,32 @@ import html
 import inspect
 import numbers
 
-from IPython.display import Code
+from IPython.display import Code, Markdown
+
+
+def prose(text):
+    """把一句由运行结果算出的正文渲染成 Markdown：页面引用实验中的数字时用它，数字就不会与运行脱节。
+
+    用法（全站只用这一种机制）：
+
+    - 放在代码单元格的最后一行，用 f-string 把算出的值填进句子，例如
+      ``prose(f"Momentum 离 $(0,0)$ 最近时相距 {closest:.2f}（第 {k} 步）。")``；句子可以含 Markdown 与
+      ``$…$`` 公式。
+    - 这样的单元格带标签 ``remove-input``（网页上只显示渲染出的句子），元数据里写
+      ``"jupyter": {"source_hidden": true}``（JupyterLab 折叠输入，学习者读到的也是渲染好的句子）。
+    - 不引用运行结果的正文仍写在 Markdown 单元格里。正文里手写的数字只能是该页声明过的常量（书中的设置、
+      书中报告的结果——正文须说明是书中的——、公式里的常数），声明在 tests/prose_constants.py；
+      tests/test_prose.py 检查每个 Markdown 单元格、每个 book 页面和每个 ``prose(...)`` 模板的字面部分，
+      并检查保存的输出与模板一致（改了模板却没有重新执行，测试就失败）。
+    - nbval 比较这个单元格的输出，所以输出必须在任何机器上都成立：要么打印的精度本身就是处处成立的结论
+      （例如“第 5 步”这样的整数、一个排序、保留到各机器都相同的位数），要么单元格第一行写
+      ``# NBVAL_IGNORE_OUTPUT``，并由后面的一个检查单元格打印结论（带容差，且容差小于所检查的效应）。
+
+    `text` 必须是字符串。
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"prose 的参数 text 必须是字符串，收到 {type(text).__name__}")
+    return Markdown(text)
 
 
 def show_source(obj):
