@@ -4,6 +4,7 @@
 - `BOOK_SETTINGS`：书中每个实验、每个优化器的超参数（二维实验还有步数）；`EXTRA_SETTINGS`：书中没有的
   AdaDelta 与 Nesterov（取值见 `_ADADELTA`、`_NESTEROV_LR` 的注释）；`SETTINGS`：两者合在一起，顺序同 `NAMES`；
 - `COLORS`：七个优化器的颜色（`nndl.plot3d.COLORS` 加上后两个），可传给 `nndl.plot3d.apply_colors`；
+  `STYLES`：七个优化器的线型（`nndl.plot3d.STYLES` 加上后两个），让重合的轨迹和曲线分得清；
 - `run_2d`、`run_fit`、`run_3d`：跑实验，返回 `{名字: Run}`；
 - `first_index`：序列第一次不超过阈值的下标（即此前已做的更新次数）；
 - `format_table`：把表格排成等宽文本（固定精度，nbval 可以逐字比较）。
@@ -18,12 +19,16 @@ import paddle
 from .op import (AdaDelta, Adagrad, Adam, Linear, Momentum, Nesterov, OptimizedFunction, OptimizedFunction3D,
                  RMSprop, SimpleBatchGD)
 from .plot3d import COLORS as _COLORS_3D
+from .plot3d import STYLES as _STYLES_3D
 from .training import train, train_f
 
 NAMES = ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam", "AdaDelta", "Nesterov")
 CLASSES = {"SGD": SimpleBatchGD, "AdaGrad": Adagrad, "RMSprop": RMSprop, "Momentum": Momentum, "Adam": Adam,
            "AdaDelta": AdaDelta, "Nesterov": Nesterov}
 COLORS = {**_COLORS_3D, "AdaDelta": "#ff7f0e", "Nesterov": "#9467bd"}
+# AdaDelta 的二维轨迹与 AdaGrad、RMSprop 的大段重合：AdaGrad 是宽的半透明带，RMSprop 是实线，AdaDelta 是虚线。
+STYLES = {**_STYLES_3D, "RMSprop": {"linewidth": 1.8}, "AdaDelta": {"linewidth": 1.4, "linestyle": (0, (4, 2))},
+          "Nesterov": {"linewidth": 1.8, "linestyle": (0, (5, 1.5))}}
 
 _ADAGRAD = {"epsilon": 1e-7}
 _RMSPROP = {"beta": 0.9, "epsilon": 1e-7}

@@ -118,8 +118,8 @@ def _as_curve(name, values):
     return values
 
 
-def plot_loss(iter_loss, epoch_loss, title=None, figsize=(10, 4)):
-    """书中的 `plot_loss`：左图每次迭代的损失，右图每轮的平均损失。返回 Figure。"""
+def plot_loss(iter_loss, epoch_loss, title=None, figsize=(10, 4), logy=False):
+    """书中的 `plot_loss`：左图每次迭代的损失，右图每个回合的平均损失。`logy=True` 时纵轴取对数。返回 Figure。"""
     iter_loss = _as_curve("iter_loss", iter_loss)
     epoch_loss = _as_curve("epoch_loss", epoch_loss)
     fig = Figure(figsize=figsize)
@@ -132,29 +132,40 @@ def plot_loss(iter_loss, epoch_loss, title=None, figsize=(10, 4)):
     ax2.set_xlabel("epoch")
     for ax in (ax1, ax2):
         ax.set_ylabel("loss")
+        if logy:
+            ax.set_yscale("log")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def train_and_plot(data, model, optimizer, calculate_loss, num_epochs=30, batch_size=64, title=None):
-    """书中的 `train_and_plot`：用 `train` 训练（书中 30 轮、批大小 64、不打乱），再画损失曲线。
+def train_and_plot(data, model, optimizer, calculate_loss, num_epochs=30, batch_size=64, title=None, logy=False):
+    """书中的 `train_and_plot`：用 `train` 训练（书中 30 个回合、批大小 64、不打乱），再画损失曲线。
 
     `data` 是 `(X, y)`。返回 `(iter_loss, epoch_loss, fig)`。
     """
     iter_loss, epoch_loss = train(data, num_epochs, batch_size, model, calculate_loss, optimizer)
-    return iter_loss, epoch_loss, plot_loss(iter_loss, epoch_loss, title=title)
+    return iter_loss, epoch_loss, plot_loss(iter_loss, epoch_loss, title=title, logy=logy)
 
 
-def plot_curves(curves, title=None, xlabel="iteration", ylabel="loss", logy=False, figsize=(8, 5)):
-    """把几条曲线画在一张图上（例如几个优化器的损失）。`curves` 是 {标签: 一维序列}。返回 Figure。"""
+def plot_curves(curves, title=None, xlabel="iteration", ylabel="loss", logy=False, figsize=(8, 5), styles=None):
+    """把几条曲线画在一张图上（例如几个优化器的损失）。`curves` 是 {标签: 一维序列}。返回 Figure。
+
+    `styles` 是 {标签: matplotlib 线条参数}（如 `{"color": "#1f77b4", "linestyle": "--"}`），覆盖该曲线的默认样式：
+    几幅图里同一个优化器用同一种颜色，互相重合的曲线用线型或线宽区分。
+    """
     if not isinstance(curves, dict) or not curves:
         raise ValueError("curves 应为非空的 {标签: 一维序列} 字典")
+    styles = dict(styles or {})
+    unknown = set(styles) - set(curves)
+    if unknown:
+        raise ValueError(f"styles 里的 {sorted(unknown)} 不是 curves 的标签")
     fig = Figure(figsize=figsize)
     ax = fig.subplots()
     for i, (label, values) in enumerate(curves.items()):
-        ax.plot(_as_curve(f"curves[{label!r}]", values), label=str(label), color=LINE_COLORS[i % len(LINE_COLORS)])
+        style = {"color": LINE_COLORS[i % len(LINE_COLORS)], **styles.get(label, {})}
+        ax.plot(_as_curve(f"curves[{label!r}]", values), label=str(label), **style)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

@@ -30,8 +30,11 @@ DOMAIN = (-3.0, 3.0)
 COLORS = {"SGD": "#7f7f7f", "AdaGrad": "#1f77b4", "RMSprop": "#2ca02c", "Momentum": "#d62728", "Adam": "#000000"}
 """五个优化器的颜色（书中的浅粉色在曲面上看不清，这里换成区分度高的颜色）。"""
 
-LINESTYLES = {"RMSprop": (0, (3, 1.5)), "Adam": (0, (1, 0.8))}
-"""俯视图中几乎重合的轨迹（AdaGrad 与 RMSprop、Adam）用虚线区分。"""
+STYLES = {"SGD": {"linewidth": 3.0}, "AdaGrad": {"linewidth": 7.0, "alpha": 0.45},
+          "RMSprop": {"linewidth": 1.8, "linestyle": (0, (3, 1.5))}, "Momentum": {"linewidth": 1.8},
+          "Adam": {"linewidth": 1.4, "linestyle": (0, (1, 0.8))}}
+"""俯视图与二维图中各优化器轨迹的线型：AdaGrad 与 RMSprop 的轨迹大段重合，AdaGrad 画成宽的半透明带，
+RMSprop 的虚线压在带子中间，两条都看得见；Adam 用点线。"""
 
 VIDEO_ATTRIBUTES = ("autoplay", "loop", "muted", "playsinline")
 
@@ -314,8 +317,8 @@ def plot_top_view(model, trajectories, lim=DOMAIN, levels=None, markers=None, co
     """俯视图：`model` 在 `[lim[0], lim[1]]²` 上的等高线，叠加裁剪到区域内的各条完整轨迹（离开处标 ×）。
 
     `trajectories` 与 `animate_trajectories` 相同；`levels` 是等高线的取值；`markers` 是 `{标签: (x0, x1)}`；
-    `highlight_levels` 中的等高线（例如鞍点的函数值）用虚线画出。轨迹按顺序越画越细，重合处也能看见先画的。
-    返回 `(fig, ax)`。
+    `highlight_levels` 中的等高线（例如鞍点的函数值）用虚线画出。线型取自 `STYLES`（重合的轨迹一宽一窄，
+    都看得见）。返回 `(fig, ax)`。
     """
     colors = {**COLORS, **(colors or {})}
     notes = notes or {}
@@ -331,13 +334,12 @@ def plot_top_view(model, trajectories, lim=DOMAIN, levels=None, markers=None, co
         ax.plot(*point, style, color="#ff7f0e", ms=11, mec="black", mew=0.8, zorder=5, label=f"{label}, f={value:g}")
     for value in highlight_levels:
         ax.contour(X0, X1, Z, levels=[value], colors="#ff7f0e", linewidths=1.4, linestyles="--")
-    widths = np.linspace(3.2, 1.2, max(len(trajectories), 2))
-    for width, (name, (xy, _)) in zip(widths, trajectories.items()):
+    for name, (xy, _) in trajectories.items():
         pieces, exits = clip_to_box(xy, lim)
         color = colors.get(name)
         label = name + (f" ({notes[name]})" if name in notes else "")
         for j, (points, _) in enumerate(pieces):
-            ax.plot(points[:, 0], points[:, 1], linestyle=LINESTYLES.get(name, "-"), color=color, lw=width,
+            ax.plot(points[:, 0], points[:, 1], **{"linewidth": 2.0, **STYLES.get(name, {})}, color=color,
                     label=label if j == 0 else None)
             ax.plot(points[:, 0], points[:, 1], ".", color=color, ms=3)
         for step, crossing in exits:
@@ -349,22 +351,26 @@ def plot_top_view(model, trajectories, lim=DOMAIN, levels=None, markers=None, co
     ax.set_aspect("equal")
     ax.set_xlabel("$x_0$")
     ax.set_ylabel("$x_1$")
-    ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
+    ax.legend(loc="upper left", fontsize=9, framealpha=0.85)
     return fig, ax
 
 
-def apply_colors(ax, colors=None):
+def apply_colors(ax, colors=None, styles=None):
     """把 `ax` 中带图例标签的轨迹线（以及紧随其后的一条无标签的线，即 `plot_2d` 的起点标记）改成 `colors` 中的颜色并重画图例。
 
     `colors` 是 `{名字: 颜色}`，标签以该名字开头的线使用这个颜色（默认 `COLORS`）。用于给 `nndl.plot.plot_2d`
-    画出的多条轨迹换上与三维动画一致、在粉色等高线上也看得清的颜色。
+    画出的多条轨迹换上与三维动画一致、在粉色等高线上也看得清的颜色。`styles` 是 `{名字: 线条参数}`
+    （如 `STYLES`），同样按标签的开头应用到带标签的线上，让重合的轨迹或曲线也分得清。
     """
     colors = colors or COLORS
+    styles = styles or {}
     current = None
     for line in ax.get_lines():
         label = line.get_label()
         if not label.startswith("_"):
             current = next((c for name, c in colors.items() if label.startswith(name)), None)
+            style = next((st for name, st in styles.items() if label.startswith(name)), {})
+            line.set(**style)
             if current is not None:
                 line.set_color(current)
         elif current is not None:

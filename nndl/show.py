@@ -1,8 +1,10 @@
 """在 notebook 里展示：包内实现的源码（网页上显示的就是测试所检验的那份代码），以及结果表格。"""
 
+import ast
 import html
 import inspect
 import numbers
+import textwrap
 
 from IPython.display import Code, Markdown
 
@@ -32,9 +34,58 @@ def prose(text):
     return Markdown(text)
 
 
-def show_source(obj):
-    """返回 `obj`（类或函数）源码的高亮显示对象，放在单元格最后一行即可显示。"""
-    return Code(inspect.getsource(obj), language="python")
+CHECKS_OMITTED = "# ……（检查参数，从略）"
+
+
+_ARGUMENT_ERRORS = {"TypeError", "ValueError", "KeyError"}
+
+
+def _raises_argument_error(node):
+    exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    return isinstance(node, ast.Raise) and isinstance(exc, ast.Name) and exc.id in _ARGUMENT_ERRORS
+
+
+def _is_check(node):
+    """参数检查：只抛出 TypeError/ValueError/KeyError 的 `if`（没有 else），或只包含这种 `if` 的 `for`。"""
+    if isinstance(node, ast.If):
+        return not node.orelse and all(isinstance(n, ast.Raise) and _raises_argument_error(n) for n in node.body)
+    if isinstance(node, ast.For):
+        return not node.orelse and all(_is_check(n) for n in node.body)
+    return False
+
+
+def without_checks(source):
+    """去掉源码 `source` 里的参数检查（`if …: raise ValueError(…)` 之类与只做这种检查的 `for`），每处换成一行注释 `CHECKS_OMITTED`。"""
+    source = textwrap.dedent(source)
+    lines = source.splitlines()
+    drop = {}
+    for node in ast.walk(ast.parse(source)):
+        for field in ("body", "orelse", "finalbody"):
+            children = getattr(node, field, None)
+            for child in children if isinstance(children, list) else []:
+                if isinstance(child, ast.stmt) and _is_check(child):
+                    drop[child.lineno - 1] = child.end_lineno
+    out, i = [], 0
+    while i < len(lines):
+        if i in drop:
+            indent = lines[i][:len(lines[i]) - len(lines[i].lstrip())]
+            if not (out and out[-1].strip() == CHECKS_OMITTED):
+                out.append(indent + CHECKS_OMITTED)
+            i = drop[i]
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out) + "\n"
+
+
+def show_source(obj, hide_checks=False):
+    """返回 `obj`（类或函数）源码的高亮显示对象，放在单元格最后一行即可显示。
+
+    `hide_checks=True` 时去掉参数检查（见 `without_checks`），页面只显示这一节要讲的代码；被去掉的每一处
+    留一行注释，完整的源码在 nndl 包里。
+    """
+    source = inspect.getsource(obj)
+    return Code(without_checks(source) if hide_checks else source, language="python")
 
 
 class Table:

@@ -118,3 +118,14 @@ def test_plot_curves():
         plot_curves({})
     with pytest.raises(ValueError):
         plot_curves({"a": []})
+
+
+def test_plot_curves_styles_and_plot_loss_logy():
+    fig = plot_curves({"a": [3.0, 2.0, 1.0], "b": [2.0, 1.5]}, styles={"b": {"color": "#123456", "linestyle": "--"}})
+    a, b = fig.axes[0].get_lines()
+    assert b.get_color() == "#123456" and b.get_linestyle() == "--" and a.get_color() != "#123456"
+    with pytest.raises(ValueError, match="styles"):
+        plot_curves({"a": [1.0]}, styles={"c": {}})
+    fig = plot_loss([3.0, 2.0, 1.0], [2.0, 1.0], logy=True)
+    assert all(ax.get_yscale() == "log" for ax in fig.axes)
+    assert all(ax.get_yscale() == "linear" for ax in plot_loss([3.0, 2.0], [2.0]).axes)
