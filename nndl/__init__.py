@@ -24,8 +24,9 @@
 - `nndl.experiment`：实验运行器（`Config`、`run`、`LayerTrainable`、`mnist_tensors`、`runs_dir`），本章的重实验
   都经由它并行、可中断续跑、逐位可复现地运行；
 - `nndl.plot`（7.3.1–7.3.3）：二维等高线与轨迹、损失曲线；`nndl.plot3d`（7.3.4）：曲面、轨迹动画与 HTML5 视频；
-- `nndl.compare`（超出本书的对比页）：五个优化器在三个实验上的运行与汇总表；
-- `nndl.show.show_source`：在 notebook 中显示包内实现的源码；`nndl.show.table`：结果表格（网页上是 HTML 表格）；
+- `nndl.compare`（超出本书的对比页）：七个优化器在三个实验上的运行与汇总表，`Basin`（7.3.4 中 (0,0) 的盆地）；
+- `nndl.show.show_source`：在 notebook 中显示包内实现的源码（`hide_checks=True` 略去参数检查）；`nndl.show.table`：结果表格
+  （网页上是 HTML 表格）；`nndl.show.prose`：正文里引用运行结果的句子，由运行渲染成 Markdown；
 - `nndl.profile`：`NNDL_PROFILE`（`quick`/`full`）选择重实验的规模。
 """
 

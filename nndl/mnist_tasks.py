@@ -2,7 +2,7 @@
 
 `optimizer_trainable` 是实验运行器（`nndl.experiment`）的 builder，在 `Config` 里写成
 `build="nndl.mnist_tasks:optimizer_trainable"`（`configs` 替你写好）。模型是书中 7.2 节的 `paddle.vision.models.LeNet(num_classes=10)`，
-损失为交叉熵，训练集每轮打乱（顺序由运行器的种子决定），在测试集上评价准确率。
+损失为交叉熵，训练集每个回合打乱（顺序由运行器的种子决定），在测试集上评价准确率。
 
 `PROFILES` 给出两个规模：quick 只取 2000 张训练图像训练 2 轮（网站与 nbval 用），full 用全部 60000 张训练
 图像训练 5 轮、在全部 10000 张测试图像上评价。
@@ -62,7 +62,7 @@ def parameter_norm(model):
 
 
 class _NormRecording:
-    """包一层 `LayerTrainable`：每轮的记录里再加上这一轮结束时的权重范数 `weight_norm`。"""
+    """包一层 `LayerTrainable`：每个回合的记录里再加上这个回合结束时的权重范数 `weight_norm`。"""
 
     def __init__(self, inner):
         self.inner = inner
@@ -95,8 +95,8 @@ class _NormRecording:
 def optimizer_trainable(optimizer, lr, num_train, num_test, num_epochs, options=None, batch_size=64, eval_steps=16):
     """书中的 LeNet + `paddle.optimizer.<optimizer>`（学习率 `lr`，额外参数 `options`）在 MNIST 上的可训练对象。
 
-    训练集是前 `num_train` 张训练图像（每轮打乱），验证集是前 `num_test` 张**测试**图像；每 `eval_steps` 步
-    和最后一步评价一次准确率。每轮的记录另有 `weight_norm`（权重的 L2 范数）。
+    训练集是前 `num_train` 张训练图像（每个回合打乱），验证集是前 `num_test` 张**测试**图像；每 `eval_steps` 步
+    和最后一步评价一次准确率。每个回合的记录另有 `weight_norm`（权重的 L2 范数）。
     """
     import paddle.nn.functional as F
     from paddle.vision.models import LeNet

@@ -191,7 +191,7 @@ def animate_trajectories(model, trajectories, frames=None, lim=DOMAIN, zlim=None
     colors = {**COLORS, **(colors or {})}
     notes = notes or {}
     frames = frames or max(len(xy) for xy, _ in trajectories.values())
-    with plt.rc_context({"font.size": 6, "axes.labelpad": -2}):
+    with plt.rc_context({"font.size": 7, "axes.labelpad": -2}):
         fig = plt.figure(figsize=figsize, dpi=dpi)
         ax = fig.add_axes([0.0, 0.02, 0.96, 0.98], projection="3d")
         ax.computed_zorder = False  # 轨迹总画在曲面之上
@@ -209,7 +209,7 @@ def animate_trajectories(model, trajectories, frames=None, lim=DOMAIN, zlim=None
             track = _Track(ax, model, name, xy, z, colors.get(name), lim)
             track.line.set_label(label)
             tracks.append(track)
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.97), fontsize=5.5, frameon=True, framealpha=0.8,
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.97), fontsize=7.5, frameon=True, framealpha=0.8,
                   handlelength=1.2, borderpad=0.3, labelspacing=0.2)
         counter = fig.text(0.98, 0.96, "", ha="right", va="top", fontsize=6.5, family="monospace")
 

@@ -60,7 +60,7 @@ def cycled_minibatches(X, y, batch_size, steps):
 def train(data, num_epochs, batch_size, model, calculate_loss, optimizer, verbose=False):
     """线性拟合的小批量训练（不打乱数据）。`data` 是 `(X, y)`，`X` 形状 `[N, D]`，`y` 形状 `[N, 1]`。
 
-    返回 `(iter_loss, epoch_loss)`：每次迭代的损失与每轮的平均损失（Python 浮点数）。
+    返回 `(iter_loss, epoch_loss)`：每次迭代的损失与每个回合的平均损失（Python 浮点数）。
     """
     X, y = data
     if X.ndim != 2 or list(y.shape) != [X.shape[0], 1]:

@@ -190,4 +190,21 @@ BUGS = [
         '"AdamW": ("AdamW", ("beta1", "beta2", "epsilon", "weight_decay")),',
         '"AdamW": ("Adam", ("beta1", "beta2", "epsilon", "weight_decay")),',
         ("notebooks/7-3-exercises.ipynb",)),
+    # --- claims the prose makes (issue 17): each breaks a sentence that a prose cell renders or a check prints ---
+    Bug("7.3.4: Momentum's rho in the 3-D comparison changed from 0.9 to 0.5 (it then enters the basin of (0,0))",
+        "notebooks/7-3-4-3d-comparison.ipynb",
+        "opt_momentum = Momentum(init_lr=0.01, model=model4, rho=0.9)",
+        "opt_momentum = Momentum(init_lr=0.01, model=model4, rho=0.5)",
+        ("notebooks/7-3-4-3d-comparison.ipynb",)),
+    Bug("exercise 7.5: AdamW trained with weight_decay=0 (no decay: the weight norm does not shrink)",
+        "notebooks/7-3-exercises.ipynb",
+        # the notebook's JSON escapes the quotes of the cell source
+        r'\"AdamW\": (\"AdamW\", 0.001, {\"weight_decay\": 0.01}),',
+        r'\"AdamW\": (\"AdamW\", 0.001, {\"weight_decay\": 0.0}),',
+        ("notebooks/7-3-exercises.ipynb",)),
+    Bug("7.3.1: the epoch loss averages every iteration so far (the book's np.mean(iter_loss))",
+        "nndl/training.py",
+        "epoch_loss.append(float(np.mean(batch_loss)))",
+        "epoch_loss.append(float(np.mean(iter_loss)))",
+        ("notebooks/7-3-1-setup.ipynb",)),
 ]

@@ -109,21 +109,27 @@ def _template_parts(node):
     return []
 
 
-def _all_literals(node):
-    """模板表达式里的全部字符串常量（也包括条件表达式等里面的文字），f-string 的格式说明除外。"""
-    out = []
+def _template_text(node):
+    """模板的文字：f-string 的 `{…}` 换成“…”（算出的值不算手写，`{…}` 里的代码也不是正文），`+` 连接的两边接起来，
+    其他表达式里的字符串常量各自成段。公式 `$…$` 跨过 `{…}` 时仍然成对，数字的豁免不受影响。"""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "…" for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _template_text(node.left) + _template_text(node.right)
+    pieces = []
 
-    def visit(n, in_spec=False):
-        if isinstance(n, ast.FormattedValue):
-            visit(n.value)
-            return  # format_spec（如 .2f）不是正文
-        if isinstance(n, ast.Constant) and isinstance(n.value, str):
-            out.append(n.value)
+    def visit(n):
+        if isinstance(n, (ast.Constant, ast.JoinedStr)):
+            if isinstance(n, ast.JoinedStr) or isinstance(n.value, str):
+                pieces.append(_template_text(n))
+            return
         for child in ast.iter_child_nodes(n):
             visit(child)
 
     visit(node)
-    return out
+    return "\n".join(pieces)
 
 
 def _parse_cell(source):
@@ -133,14 +139,14 @@ def _parse_cell(source):
 
 
 def prose_calls(source):
-    """单元格源码里的 prose(...) 调用：[(顺序的字面部分, 全部字面文字), …]，按源码顺序。"""
+    """单元格源码里的 prose(...) 调用：[(顺序的字面部分, 模板的文字), …]，按源码顺序。"""
     try:
         tree = _parse_cell(source)
     except SyntaxError:
         return []
     calls = [n for n in ast.walk(tree) if _is_prose_call(n) and n.args]
     calls.sort(key=lambda n: (n.lineno, n.col_offset))
-    return [(_template_parts(n.args[0]), _all_literals(n.args[0])) for n in calls]
+    return [(_template_parts(n.args[0]), _template_text(n.args[0])) for n in calls]
 
 
 def _markdown_output(cell):
@@ -193,8 +199,8 @@ def check_page(path, page, constants, pending=None, measured=False):
                 if not calls:
                     continue
                 where = f"单元格 {i}（prose）"
-                for _, literals in calls:
-                    numbers(where, "\n".join(literals))
+                for _, text in calls:
+                    numbers(where, text)
                 tags = cell.get("metadata", {}).get("tags", [])
                 if "remove-input" not in tags:
                     problems.append(f"{page} {where}: 缺少标签 remove-input（网页上应只显示渲染出的句子）")
