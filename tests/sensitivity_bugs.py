@@ -159,6 +159,13 @@ BUGS = [
         "self.mask = (paddle.rand(inputs.shape) >= self.drop_rate).astype(inputs.dtype)",
         "self.mask = (paddle.rand(inputs.shape) < self.drop_rate).astype(inputs.dtype)",
         ("notebooks/7-6-regularization.ipynb",)),
+    # ---- exercise 7.2 (notebooks/7-2-exercises.ipynb): the claim that setting 2 (64, 0.02) is slightly ahead of
+    # setting 1 (128, 0.04) in every epoch by a gap that shrinks below 1%, both behind the base run ----
+    Bug("exercise 7.2: the two settings' learning rates swapped (setting 2 silently becomes the base run)",
+        "notebooks/7-2-exercises.ipynb",
+        "learning_rates=[0.04, 0.02]",
+        "learning_rates=[0.02, 0.04]",
+        ("notebooks/7-2-exercises.ipynb",)),
     # ---- exercises 7.3–7.6 (notebooks/7-3-exercises.ipynb) ----
     Bug("AdamW applies the decoupled decay after the Adam step instead of before",
         "nndl/op/optimizers.py",
