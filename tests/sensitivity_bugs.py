@@ -70,6 +70,11 @@ BUGS = [
         "LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.16)",
         "LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.1)",
         ("notebooks/7-2-batch-size.ipynb",)),
+    Bug("7.2: each configuration seeded with its own seed (the five LeNets no longer share initial parameters)",
+        "nndl/sweep/parallel.py",
+        '"num_epochs": num_epochs, "seed": seed})',
+        '"num_epochs": num_epochs, "seed": seed + b})',
+        ("notebooks/7-2-batch-size.ipynb",)),
     # --- 7.3.5: the book's settings ---
     Bug("7.3.5: Adam's learning rate in the 2-D experiment changed from 0.2 to 0.1",
         "nndl/compare.py",
