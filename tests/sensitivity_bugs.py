@@ -70,6 +70,11 @@ BUGS = [
         "LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.16)",
         "LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.1)",
         ("notebooks/7-2-batch-size.ipynb",)),
+    Bug("7.2: each configuration seeded with its own seed (the five LeNets no longer share initial parameters)",
+        "nndl/sweep/parallel.py",
+        '"num_epochs": num_epochs, "seed": seed})',
+        '"num_epochs": num_epochs, "seed": seed + b})',
+        ("notebooks/7-2-batch-size.ipynb",)),
     # --- 7.3.5: the book's settings ---
     Bug("7.3.5: Adam's learning rate in the 2-D experiment changed from 0.2 to 0.1",
         "nndl/compare.py",
@@ -159,6 +164,13 @@ BUGS = [
         "self.mask = (paddle.rand(inputs.shape) >= self.drop_rate).astype(inputs.dtype)",
         "self.mask = (paddle.rand(inputs.shape) < self.drop_rate).astype(inputs.dtype)",
         ("notebooks/7-6-regularization.ipynb",)),
+    # ---- exercise 7.2 (notebooks/7-2-exercises.ipynb): the claim that setting 2 (64, 0.02) is slightly ahead of
+    # setting 1 (128, 0.04) in every epoch by a gap that shrinks below 1%, both behind the base run ----
+    Bug("exercise 7.2: the two settings' learning rates swapped (setting 2 silently becomes the base run)",
+        "notebooks/7-2-exercises.ipynb",
+        "learning_rates=[0.04, 0.02]",
+        "learning_rates=[0.02, 0.04]",
+        ("notebooks/7-2-exercises.ipynb",)),
     # ---- exercises 7.3–7.6 (notebooks/7-3-exercises.ipynb) ----
     Bug("AdamW applies the decoupled decay after the Adam step instead of before",
         "nndl/op/optimizers.py",

@@ -5,8 +5,7 @@
 1. **正文里手写的数字**：Markdown 单元格、book/*.md 页面，以及每个 ``prose(...)`` 模板的字面部分（f-string 中
    ``{…}`` 以外的文字；``{…}`` 换成“…”再检查：算出的值不算手写，``{…}`` 里的代码也不是正文）里的每个数字，都必须是该页在 tests/prose_constants.py 的
    ``CONSTANTS`` 里声明过的常量（每个常量附理由：书中的设置、书中报告的结果——正文须说明是书中的——、公式里的
-   常数、性能页上注明日期的测量）。``PENDING`` 是临时的：其他页面尚未改完时现有的手写数字，最终必须为空。
-   声明了却没有在该页出现的条目也算错（登记表不能积累过期的条目）。
+   常数、性能页上注明日期的测量）。声明了却没有在该页出现的条目也算错（登记表不能积累过期的条目）。
 2. **保存的输出与模板一致**：调用 ``prose(...)`` 的单元格必须已执行，且保存的 Markdown 输出按顺序包含模板的
    全部字面部分（改了句子却没有重新执行，这里就失败）。
 3. **这类单元格的形式**：带标签 ``remove-input``，元数据有 ``"jupyter": {"source_hidden": true}``。
@@ -27,7 +26,7 @@
 
 公式里的数字豁免，是因为公式里多是常数与记号；这也意味着测试看不见写进 ``$…$`` 的运行结果（例如
 ``$f \approx 0.076$``）：这样的数同样要由 ``prose(...)`` 算出，不能手写。每个页面的数字按页登记、不分上下文，
-所以一个数字在同一页既是设置又是结果时，测试分辨不出来——这时登记在 ``PENDING``，改完再移到 ``CONSTANTS``。
+所以一个数字在同一页既是设置又是结果时，测试分辨不出来——结果用法要改成 ``prose(...)`` 算出的值。
 """
 
 import ast
@@ -42,7 +41,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from prose_constants import CONSTANTS, MEASURED_PAGES, PENDING  # noqa: E402
+from prose_constants import CONSTANTS, MEASURED_PAGES  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------------------------
 # 找出正文里的数字
@@ -173,15 +172,14 @@ def _source(cell):
     return "".join(src) if isinstance(src, list) else src
 
 
-def check_page(path, page, constants, pending=None, measured=False):
+def check_page(path, page, constants, measured=False):
     """检查一页（notebook 或 Markdown 页面）的正文；返回问题列表（字符串），空列表表示通过。
 
-    `path` 是文件，`page` 是它在登记表里的名字（相对项目根目录），`constants` 与 `pending` 是该页的登记
+    `path` 是文件，`page` 是它在登记表里的名字（相对项目根目录），`constants` 是该页的登记
     （数字 → 理由）；`measured` 为真时整页的数字都是注明日期的测量（只检查 prose 单元格的形式与输出）。
     """
     path = Path(path)
     allowed = dict(constants or {})
-    allowed.update(pending or {})
     problems, used = [], set()
 
     def numbers(where, text):
@@ -229,8 +227,6 @@ def check_page(path, page, constants, pending=None, measured=False):
 
     for number in sorted(set(constants or {}) - used):
         problems.append(f"{page}: 登记的常量 {number!r} 在该页正文里没有出现（删去过期的登记）")
-    for number in sorted(set(pending or {}) - used):
-        problems.append(f"{page}: PENDING 里的 {number!r} 在该页正文里已不再出现（从 PENDING 删去）")
     return problems
 
 
@@ -271,13 +267,13 @@ SITE = site_pages()
 
 @pytest.mark.parametrize("page", SITE)
 def test_page_prose(page):
-    problems = check_page(ROOT / page, page, CONSTANTS.get(page, {}), PENDING.get(page, {}),
+    problems = check_page(ROOT / page, page, CONSTANTS.get(page, {}),
                           measured=page in MEASURED_PAGES)
     assert not problems, "\n".join(problems)
 
 
 def test_registry_names_real_pages():
-    for registry in (CONSTANTS, PENDING, MEASURED_PAGES):
+    for registry in (CONSTANTS, MEASURED_PAGES):
         assert set(registry) <= set(SITE), f"登记表里有不存在的页面：{sorted(set(registry) - set(SITE))}"
     for page, entries in CONSTANTS.items():
         for number, reason in entries.items():
@@ -285,7 +281,7 @@ def test_registry_names_real_pages():
                 f"{page}: 登记的 {number!r} 不是测试识别的数字写法"
             assert isinstance(reason, str) and reason.strip(), f"{page}: 常量 {number!r} 没有写理由"
     for page in MEASURED_PAGES:
-        assert page not in CONSTANTS and page not in PENDING, f"{page} 已整页登记为测量，不必再逐个登记数字"
+        assert page not in CONSTANTS, f"{page} 已整页登记为测量，不必再逐个登记数字"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -316,10 +312,10 @@ def _prose_cell(source, rendered, tags=("remove-input",), hidden=True):
 
 
 def _new_problems(tmp_path, page, cell):
-    """把 `cell` 放回页面后新出现的问题（只用 CONSTANTS：PENDING 是临时的，不能替放回的句子开脱）。"""
+    """把 `cell` 放回页面后新出现的问题。"""
     constants = CONSTANTS.get(page, {})
-    before = set(check_page(ROOT / page, page, constants, {}))
-    after = check_page(_page_with_extra_cell(tmp_path, page, cell), page, constants, {})
+    before = set(check_page(ROOT / page, page, constants))
+    after = check_page(_page_with_extra_cell(tmp_path, page, cell), page, constants)
     return [p for p in after if p not in before]
 
 
