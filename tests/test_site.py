@@ -17,7 +17,10 @@
   （正文、代码、输出、公式和指向各页各节的链接之外的文本，以及 title、aria-label、placeholder 等属性）没有一条
   只有英文，`UI_ENGLISH_KEPT` 列出的几条除外（每条写明为什么留着）；
 - 搜索（`test_search_typed`、`test_search_finds_nothing`）：像读者一样点开搜索框、逐字键入查询、回车，等搜索页
-  给出结果：每个查询期望的页面在前三条结果里，不该有结果的查询没有结果；每个查询的第一条结果打印出来。
+  给出结果：每个查询期望的页面在前三条结果里，不该有结果的查询没有结果；每个查询的第一条结果打印出来；
+- 简介页的“运行一遍要多久”（`test_run_cost_table`）：目录里每个 notebook 一行，full 一栏是测得的用时（或写明那次
+  测量没有跑到它），quick 一栏在执行了 notebook 的构建里都有用时、在渲染保存输出的构建里都为空并说明原因；
+  表格在两种宽度下放得进正文栏由 `test_content_fits_column` 检查。
 """
 
 import base64
@@ -25,6 +28,8 @@ import functools
 import http.server
 import json
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -629,3 +634,50 @@ def test_search_finds_nothing(query, base_url, browser):
     assert not results, f"搜索「{query}」不该有结果，却找到 {results[:5]}"
     assert "没有匹配" in summary, summary
 
+
+RUN_COST_STATE = """
+const table = document.querySelector('table.nndl-run-cost');
+if (!table) return null;
+return {executed: table.classList.contains('executed'),
+        head: Array.from(table.querySelectorAll('thead th')).map(th => th.textContent.trim()),
+        rows: Array.from(table.querySelectorAll('tbody tr')).map(tr => {
+          const link = tr.querySelector('a');
+          return {page: link ? link.getAttribute('href').replace(/\\.html$/, '') : null,
+                  cells: Array.from(tr.querySelectorAll('td')).map(td => td.textContent.trim())};
+        }),
+        after: Array.from(table.closest('.nndl-run-cost-block').querySelectorAll(':scope > p'))
+                    .map(p => p.textContent.trim())};
+"""
+DURATION = r"^(不到 1 秒|\d+ 秒|\d+ 分 \d\d 秒|\d+ 小时 \d\d 分)$"
+
+
+def test_run_cost_table(base_url, browser):
+    """简介页的用时表：目录中每个 notebook 一行（按目录顺序），最后是合计；full 一栏是用时，或明说那次测量没有跑到
+    它（“未测完”，合计写“至少”）；quick 在执行了 notebook 的构建里都有用时，在渲染保存输出的构建里都为空（“—”）
+    且表下说明原因；表下写明 full 一栏的测量条件。"""
+    browser.get(base_url + "book/intro.html")
+    state = browser.execute_script(RUN_COST_STATE)
+    assert state, "简介页没有用时表（table.nndl-run-cost）"
+    assert state["head"] == ["页面", "quick（本次构建）", "full（测量一次）"], state["head"]
+    notebooks = [name for name in toc_docnames() if (ROOT / f"{name}.ipynb").is_file()]
+    rows, total = state["rows"][:-1], state["rows"][-1]
+    assert [posixpath.normpath(posixpath.join("book", row["page"])) for row in rows] == notebooks, rows
+    assert total["cells"][0] == "合计", total
+    unmeasured = [row["page"] for row in rows if row["cells"][2] == "未测完"]
+    if unmeasured:
+        print(f"full 规模没有测完的 notebook：{unmeasured}")
+    for row in rows:
+        assert re.match(DURATION, row["cells"][2]) or row["cells"][2] == "未测完", row
+    if len(unmeasured) == len(rows):
+        assert total["cells"][2] == "未测完", total
+    else:
+        assert re.match(DURATION, total["cells"][2].removeprefix("至少 " if unmeasured else "")), total
+    for row in rows + [total]:
+        _, quick, _ = row["cells"]
+        if state["executed"]:
+            assert re.match(DURATION, quick), row
+        else:
+            assert quick == "—", row
+    assert state["after"] and state["after"][0].startswith("full 一栏："), state["after"]
+    if not state["executed"]:
+        assert any("没有执行 notebook" in text for text in state["after"]), state["after"]
