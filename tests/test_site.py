@@ -12,7 +12,15 @@
 - 版面宽度（`test_content_fits_column`）：在 1280 px 的桌面窗口和 390 px 的手机视口下，正文里没有元素超出正文栏，
   代码单元的纯文本输出（stream、text/plain）没有被截断（内容比它的框宽）；只有表格和源码可以在自己的框内横向
   滚动，且这个框本身不超出正文栏。有表格（或有问题）的页面在两种宽度下的截图保存在
-  _build/screenshots/<宽度>px/。
+  _build/screenshots/<宽度>px/；
+- 界面是中文（在 `test_page_in_browser` 里逐页检查）：页面上主题、MyST-NB、复制按钮等显示或读屏软件念出的文字
+  （正文、代码、输出、公式和指向各页各节的链接之外的文本，以及 title、aria-label、placeholder 等属性）没有一条
+  只有英文，`UI_ENGLISH_KEPT` 列出的几条除外（每条写明为什么留着）；
+- 搜索（`test_search_typed`、`test_search_finds_nothing`）：像读者一样点开搜索框、逐字键入查询、回车，等搜索页
+  给出结果：每个查询期望的页面在前三条结果里，不该有结果的查询没有结果；每个查询的第一条结果打印出来；
+- 简介页的“运行一遍要多久”（`test_run_cost_table`）：目录里每个 notebook 一行，full 一栏是测得的用时（或写明那次
+  测量没有跑到它），quick 一栏在执行了 notebook 的构建里都有用时、在渲染保存输出的构建里都为空并说明原因；
+  表格在两种宽度下放得进正文栏由 `test_content_fits_column` 检查。
 """
 
 import base64
@@ -20,6 +28,8 @@ import functools
 import http.server
 import json
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -68,7 +78,8 @@ def toc_docnames():
 
 def source_files():
     patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "book/_static/*", "notebooks/*.ipynb", "nndl/**/*.py",
-                "_ext/*.py"]
+                "_ext/*.py", "_ext/*.js", "book/_search/*", "book/_templates/*", "book/_locales/**/*.po",
+                "book/_data/*"]
     return [p for pattern in patterns for p in ROOT.glob(pattern) if p.is_file()]
 
 
@@ -330,6 +341,48 @@ def save_screenshot(driver, name, width=1280, folder=SCREENSHOTS):
     return path
 
 
+# 界面文字里只有英文的几条，留着的原因：
+UI_ENGLISH_KEPT = {
+    "Ctrl": "搜索框旁的快捷键 Ctrl+K：键盘上的键就印着 Ctrl，译成中文反而找不到这个键",
+    ".ipynb": "下载菜单里的文件格式（notebook 文件的扩展名），译成中文就不是文件名了",
+    ".md": "下载菜单里的文件格式（Markdown 源文件的扩展名）",
+    ".pdf": "下载菜单里“打印成 PDF”一项显示的文件格式（它的提示是中文）",
+}
+
+# 页面上只有英文（有两个以上连续的拉丁字母、没有汉字）的界面文字：[位置, 文字]。界面文字指正文之外的文本（正文里
+# 只看折叠框的标题、复制按钮、标题旁的链接这类控件），以及每个元素（正文里的也算）的 title、aria-label、placeholder、
+# data-tooltip、Bootstrap 提示等属性。不看的：代码、输出、公式、SVG，搜索结果，以及指向各页各节的链接文字
+# （那是书中的节名，如“7.3.2.1 AdaGrad算法”）。
+ENGLISH_UI = r"""
+const latin = /[A-Za-z]{2,}/, han = /[㐀-鿿]/;
+const found = new Map();
+const note = (where, text) => {
+  text = text.replace(/\s+/g, ' ').trim();
+  if (text && latin.test(text) && !han.test(text)) found.set(where + '|' + text, [where, text]);
+};
+const notUi = 'script, style, svg, mjx-container, .math, pre, code, .cell_output, #search-results ul.search';
+const titleLinks = 'nav a, .bd-toc a, .toc-entry a, .bd-breadcrumbs a, .navbar-brand';
+const uiInArticle = 'summary, .copybtn, .headerlink, button, .toggle-button, .admonition-title';
+const isContent = (el) => el.closest(notUi) || el.closest(titleLinks)
+  || (el.closest('article.bd-article') && !el.closest(uiInArticle));
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const el = node.parentElement;
+  if (!isContent(el)) note(`<${el.tagName.toLowerCase()} class="${el.className}">`, node.textContent);
+}
+const attributes = ['title', 'aria-label', 'placeholder', 'data-tooltip', 'data-bs-title', 'data-bs-original-title',
+                    'alt', 'value'];
+for (const el of document.querySelectorAll('*')) {
+  if (el.closest('script, style, svg, mjx-container, .cell_output')) continue;
+  for (const name of attributes) {
+    const value = el.getAttribute(name);
+    if (value && !(name === 'value' && el.tagName !== 'INPUT')) note(`<${el.tagName.toLowerCase()} ${name}>`, value);
+  }
+}
+return [...found.values()];
+"""
+
+
 @pytest.mark.parametrize("page", toc_docnames() + EXTRA_PAGES)
 def test_page_in_browser(page, site, base_url, browser):
     assert (site / f"{page}.html").is_file(), f"{page}.html 没有生成"
@@ -373,6 +426,9 @@ def test_page_in_browser(page, site, base_url, browser):
     for img in images:
         if not img["complete"] or img["width"] == 0:
             problems.append(f"图片没有加载：{img['src'][:120]}")
+
+    problems += [f"界面文字是英文：{where}「{text}」" for where, text in browser.execute_script(ENGLISH_UI)
+                 if text not in UI_ENGLISH_KEPT]
 
     # notebook 页面：下载按钮给出该页的 .ipynb，且能取到。
     if page.startswith("notebooks/"):
@@ -495,3 +551,133 @@ def test_content_fits_column(page, width, site, base_url, browser):
         drain_logs(browser)
     assert mathjax in ("ok", "no-mathjax"), mathjax
     assert not result["problems"], f"{page} @ {width} px:\n" + "\n".join(result["problems"])
+
+
+# 搜索：读者会键入的查询 → 应当出现在前三条结果里的页面。书中的术语（单个词）、读者会键入的词组、中英混合、连写的
+# 中英混合、带虚词的短语、英文名称。
+SEARCH_CASES = [
+    ("批大小", "notebooks/7-2-batch-size"),
+    ("动量法", "notebooks/7-3-3-momentum-adam"),
+    ("鞍点", "notebooks/7-3-4-3d-comparison"),
+    ("权重衰减", "notebooks/7-6-regularization"),
+    ("暂退法", "notebooks/7-6-regularization"),
+    ("逐层规范化", "notebooks/7-5-normalization"),
+    ("参数初始化", "notebooks/7-4-initialization"),
+    ("学习率衰减", "notebooks/7-3-exercises"),
+    ("梯度估计修正", "notebooks/7-3-3-momentum-adam"),
+    ("批量规范化", "notebooks/7-5-normalization"),
+    ("层规范化", "notebooks/7-5-normalization"),
+    ("Adam 偏差修正", "notebooks/7-3-3-momentum-adam"),
+    ("Adam偏差修正", "notebooks/7-3-3-momentum-adam"),
+    ("批大小的调整", "notebooks/7-2-batch-size"),
+    ("批大小与学习率", "notebooks/7-2-batch-size"),
+    ("Adam的偏差修正", "notebooks/7-3-3-momentum-adam"),
+    ("学习率预热", "notebooks/7-3-2-adagrad-rmsprop"),
+    ("内部协变量偏移", "notebooks/7-5-normalization"),
+    ("方差缩放", "notebooks/7-4-initialization"),
+    ("小批量梯度下降", "book/7-1-minibatch"),
+    ("过拟合", "notebooks/7-6-regularization"),
+    ("Adam", "notebooks/7-3-3-momentum-adam"),
+    ("RMSprop", "notebooks/7-3-2-adagrad-rmsprop"),
+    ("AdaGrad", "notebooks/7-3-2-adagrad-rmsprop"),
+    ("Dropout", "notebooks/7-6-regularization"),
+    ("BatchNorm", "notebooks/7-5-normalization"),
+    ("AdamW", "notebooks/7-3-exercises"),
+]
+# 不该有结果的查询：与本章无关的词；「强化学习」里的「学习」在索引里，「强化」不在，整个查询不应只按「学习」找到页面。
+SEARCH_NOTHING = ["量子纠缠", "区块链", "强化学习", "xyzzy"]
+
+SEARCH_STATE = """
+const summary = document.querySelector('#search-results p.search-summary');
+return {done: !!summary && summary.textContent.trim().length > 0,
+        summary: summary ? summary.textContent.trim() : '',
+        results: Array.from(document.querySelectorAll('#search-results ul.search > li > a'))
+                      .map(a => [a.getAttribute('href'), a.textContent.trim()])};
+"""
+
+
+def typed_search(browser, base_url, query):
+    """在简介页点开搜索框、逐字键入查询并回车，等搜索页给出全部结果：返回（摘要, [(页面, 标题)…]）。"""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(base_url + "book/intro.html")
+    browser.find_element(By.CSS_SELECTOR, "button.search-button-field").click()
+    box = WebDriverWait(browser, 10).until(
+        lambda driver: next((el for el in driver.find_elements(By.CSS_SELECTOR, "form.bd-search input[name=q]")
+                             if el.is_displayed()), None))
+    for char in query:
+        box.send_keys(char)
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 30).until(
+        lambda driver: "search.html" in driver.current_url and driver.execute_script(SEARCH_STATE)["done"])
+    state = browser.execute_script(SEARCH_STATE)
+    pages = [(href.split("#")[0].removesuffix(".html"), title) for href, title in state["results"]]
+    return state["summary"], pages
+
+
+@pytest.mark.parametrize("query, expected", SEARCH_CASES)
+def test_search_typed(query, expected, base_url, browser):
+    summary, results = typed_search(browser, base_url, query)
+    first = f"{results[0][1]}（{results[0][0]}）" if results else "无"
+    print(f"搜索「{query}」：{summary} 第一条：{first}")
+    assert "搜索完成" in summary, f"搜索页的状态行不是中文：{summary}"
+    top = [page for page, _ in results[:3]]
+    assert expected in top, f"搜索「{query}」的前三条结果里没有 {expected}：{results[:3]}（{summary}）"
+
+
+@pytest.mark.parametrize("query", SEARCH_NOTHING)
+def test_search_finds_nothing(query, base_url, browser):
+    summary, results = typed_search(browser, base_url, query)
+    print(f"搜索「{query}」：{summary}")
+    assert not results, f"搜索「{query}」不该有结果，却找到 {results[:5]}"
+    assert "没有匹配" in summary, summary
+
+
+RUN_COST_STATE = """
+const table = document.querySelector('table.nndl-run-cost');
+if (!table) return null;
+return {executed: table.classList.contains('executed'),
+        head: Array.from(table.querySelectorAll('thead th')).map(th => th.textContent.trim()),
+        rows: Array.from(table.querySelectorAll('tbody tr')).map(tr => {
+          const link = tr.querySelector('a');
+          return {page: link ? link.getAttribute('href').replace(/\\.html$/, '') : null,
+                  cells: Array.from(tr.querySelectorAll('td')).map(td => td.textContent.trim())};
+        }),
+        after: Array.from(table.closest('.nndl-run-cost-block').querySelectorAll(':scope > p'))
+                    .map(p => p.textContent.trim())};
+"""
+DURATION = r"^(不到 1 秒|\d+ 秒|\d+ 分 \d\d 秒|\d+ 小时 \d\d 分)$"
+
+
+def test_run_cost_table(base_url, browser):
+    """简介页的用时表：目录中每个 notebook 一行（按目录顺序），最后是合计；full 一栏是用时，或明说那次测量没有跑到
+    它（“未测完”，合计写“至少”）；quick 在执行了 notebook 的构建里都有用时，在渲染保存输出的构建里都为空（“—”）
+    且表下说明原因；表下写明 full 一栏的测量条件。"""
+    browser.get(base_url + "book/intro.html")
+    state = browser.execute_script(RUN_COST_STATE)
+    assert state, "简介页没有用时表（table.nndl-run-cost）"
+    assert state["head"] == ["页面", "quick（本次构建）", "full（测量一次）"], state["head"]
+    notebooks = [name for name in toc_docnames() if (ROOT / f"{name}.ipynb").is_file()]
+    rows, total = state["rows"][:-1], state["rows"][-1]
+    assert [posixpath.normpath(posixpath.join("book", row["page"])) for row in rows] == notebooks, rows
+    assert total["cells"][0] == "合计", total
+    unmeasured = [row["page"] for row in rows if row["cells"][2] == "未测完"]
+    if unmeasured:
+        print(f"full 规模没有测完的 notebook：{unmeasured}")
+    for row in rows:
+        assert re.match(DURATION, row["cells"][2]) or row["cells"][2] == "未测完", row
+    if len(unmeasured) == len(rows):
+        assert total["cells"][2] == "未测完", total
+    else:
+        assert re.match(DURATION, total["cells"][2].removeprefix("至少 " if unmeasured else "")), total
+    for row in rows + [total]:
+        _, quick, _ = row["cells"]
+        if state["executed"]:
+            assert re.match(DURATION, quick), row
+        else:
+            assert quick == "—", row
+    assert state["after"] and state["after"][0].startswith("full 一栏："), state["after"]
+    if not state["executed"]:
+        assert any("没有执行 notebook" in text for text in state["after"]), state["after"]
