@@ -288,7 +288,7 @@ def test_batchnorm_rejects_bad_arguments(kwargs, name):
 
 def test_batchnorm_rejects_bad_input():
     bn = BatchNorm(3)
-    with pytest.raises(ValueError, match="X"):
+    with pytest.raises(ValueError, match=r"^X 必须是二维 \[N, D\] 或四维 \[N, C, H, W\] 张量，收到形状 \[4, 3, 5\]"):
         bn(paddle.randn([4, 3, 5]))  # 3-D
     with pytest.raises(ValueError, match="num_features"):
         bn(paddle.randn([4, 5]))  # feature count differs
@@ -303,7 +303,7 @@ def test_layernorm_rejects_bad_arguments(kwargs, name):
 
 
 def test_layernorm_rejects_bad_input():
-    with pytest.raises(ValueError, match="X"):
+    with pytest.raises(ValueError, match=r"^X 必须是二维、三维或四维张量，收到形状 \[5\]"):
         LayerNorm()(paddle.randn([5]))
 
 
