@@ -59,7 +59,8 @@ PORTABILITY_JOBS ?= 2
 portability: $(VENV)/.installed
 	$(PY) tools/portability.py --jobs $(PORTABILITY_JOBS)
 
-# 只运行敏感性测试（把每个 bug 打进项目的临时副本，断言 nbval 失败）。
+# 只运行敏感性测试（把每个 bug 打进项目的临时副本，断言 nbval 在一个结果单元格失败，而不是在源码清单；对照：未修改的
+# 副本在同样的设置下通过），最后打印每个 bug 被哪个 notebook 的哪个单元格抓住。
 sensitivity: $(VENV)/.installed
 	NNDL_PROFILE=quick $(PY) -m pytest tests/test_sensitivity.py -v -s
 

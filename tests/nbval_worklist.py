@@ -8,6 +8,8 @@ pytest processes instead of one process per notebook (a pytest start with nbval 
 - A notebook stops at its first failing cell (like -x, but per notebook: the other notebooks still run).
 - Processes given the same NNDL_WORKLIST_CLAIMS directory share the notebooks as a queue: each notebook runs in the
   first process that reaches it, and the others skip its cells without starting a kernel.
+- NNDL_WORKLIST_LAST_CELL names a JSON file {notebook path: nbval cell number}: such a notebook runs only up to that
+  cell (the later cells are skipped).
 - What happened to each notebook that ran here is written as JSON to NNDL_WORKLIST_REPORT:
   {"notebooks": {path: {"failed_cell": index or null, "failure": nbval's report of that cell, "error": a kernel
   that did not start or stop, "passed": cells passed}}, "collect_errors": [...]}.
@@ -28,6 +30,8 @@ INHERITED_PYTHONPATH = os.environ.get("PYTHONPATH", "")
 _outcomes = {}  # the notebooks this process runs
 _elsewhere = set()  # the notebooks another process claimed first
 _collect_errors = []
+_last_cell = json.loads(Path(os.environ["NNDL_WORKLIST_LAST_CELL"]).read_text()) \
+    if os.environ.get("NNDL_WORKLIST_LAST_CELL") else {}
 
 
 def _notebook(item):
@@ -47,15 +51,19 @@ def _claim(notebook):
     return True
 
 
-def run_notebooks(notebooks, workdir, jobs, **env):
+def run_notebooks(notebooks, workdir, jobs, last_cell=None, **env):
     """nbval on `notebooks` (each inside a project copy) in `jobs` pytest processes that share them as a queue
     (this plugin), with the environment variables `env` added: each kernel imports its copy's nndl, each notebook
-    stops at its first failing cell.
+    stops at its first failing cell, and a notebook in `last_cell` ({notebook: nbval cell number}) after that cell.
     Returns {notebook: {"failed_cell", "failure", "error", "passed"}}; a notebook no process reported on (a collection
     error, a crashed process) maps to {"error": what the processes printed}."""
     workdir = Path(workdir)
     (workdir / "claims").mkdir()
     env = {**os.environ, **env, "NNDL_WORKLIST_CLAIMS": str(workdir / "claims")}
+    env.pop("NNDL_WORKLIST_LAST_CELL", None)
+    if last_cell:
+        (workdir / "last_cell.json").write_text(json.dumps({str(Path(nb).resolve()): k for nb, k in last_cell.items()}))
+        env["NNDL_WORKLIST_LAST_CELL"] = str(workdir / "last_cell.json")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "nbval_worklist",
                "-c", str(HERE.parent / "pyproject.toml"), "--rootdir", os.path.commonpath([workdir, *notebooks]),
@@ -89,6 +97,8 @@ def pytest_runtest_setup(item):
     notebook = _notebook(item)
     if notebook in _elsewhere:
         pytest.skip("another process runs this notebook")
+    if notebook in _last_cell and item.cell_num > _last_cell[notebook]:
+        pytest.skip("after the last cell this run checks")
     if notebook not in _outcomes:
         if not _claim(notebook):
             _elsewhere.add(notebook)

@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -332,17 +333,56 @@ def test_a_failed_write_during_a_run_stops_it_and_keeps_the_results(tmp_path, mo
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+READ_ONLY_CHILD = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from nndl.experiment import CheckpointError, Config
+    from nndl.experiment.store import CheckpointStore
+
+    directory, config = Path(sys.argv[1]), Config(**json.loads(sys.argv[2]))
+    try:
+        (directory / "probe").touch()
+    except PermissionError:
+        pass
+    else:
+        sys.exit("this process may still write into the read-only directory, so the test would prove nothing")
+    try:
+        CheckpointStore(directory).save(config, [], None, 0.0, 1.0)
+    except CheckpointError as err:
+        print(err)
+    else:
+        sys.exit("save() into a read-only directory returned without CheckpointError")
+""")
+
+
+def unprivileged():
+    """The command prefix that starts a process the kernel refuses a read-only directory, as it refuses any user.
+    As root (every CI run): `setpriv` removes CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, the capabilities that let root
+    ignore file modes, from the bounding and inheritable sets, so the child keeps uid 0 (it still reads the clone and
+    .venv, wherever they are) but gets no capability that bypasses the directory's mode. Switching to another uid
+    (nobody) would not do: the child could not read a clone or a Python under /root."""
+    if os.geteuid() != 0:
+        return []
+    assert shutil.which("setpriv"), "running as root, the read-only test needs setpriv (Debian: util-linux)"
+    return ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search",
+            "--"]
+
+
 def test_a_read_only_directory(tmp_path):
+    """The real case, not a monkeypatched twin: the directory's mode forbids writing, the kernel refuses, save() says
+    that the previous checkpoint is unchanged and leaves it (and no temporary file) in place."""
     run([COUNTER], out_dir=tmp_path, workers=0, progress=False)
-    before = (tmp_path / file_name("counter")).read_bytes()
+    path = tmp_path / file_name("counter")
+    before = path.read_bytes()
     tmp_path.chmod(0o500)
     try:
-        with pytest.raises(CheckpointError, match="之前的检查点保持不变"):
-            CheckpointStore(tmp_path).save(COUNTER, [], None, 0.0, 1.0)
+        child = subprocess.run([*unprivileged(), sys.executable, "-c", READ_ONLY_CHILD, str(tmp_path),
+                                json.dumps(COUNTER.to_dict())], capture_output=True, text=True, timeout=120)
     finally:
         tmp_path.chmod(0o700)
-    assert (tmp_path / file_name("counter")).read_bytes() == before
+    assert child.returncode == 0, child.stderr[-3000:]
+    assert "之前的检查点保持不变" in child.stdout and str(path) in child.stdout, child.stdout
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
 def test_checkpoint_file_names_are_safe_and_distinct():

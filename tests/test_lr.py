@@ -165,7 +165,7 @@ def test_bad_schedule_argument_is_named(make, argument):
 
 @pytest.mark.parametrize("t", [-1, 1.5, True, "3"])
 def test_bad_step_is_named(t):
-    with pytest.raises(ValueError, match="t"):
+    with pytest.raises(ValueError, match=r"^t（已做的更新次数）必须是非负整数"):
         L.ExponentialDecay(0.1, 0.9)(t)
 
 

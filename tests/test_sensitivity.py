@@ -6,20 +6,24 @@ tests/sensitivity_bugs.py 列出维护者可能提交的“看似合理的 bug�
 1. 把项目复制到临时目录（不含 .venv、_build、.git；data/ 用符号链接），只在副本里改一处源码；
 2. 用副本自己的 nndl（内核启动时 PYTHONPATH 以副本开头，内核由同一个 Python 以 --nbval-current-env 启动），
    以 quick profile 对该 bug 列出的每个 notebook 运行 nbval（第一个不符的单元格就停，省时间）；
-3. 断言每个 notebook 的 nbval 都失败，并记下是哪个单元格抓住了它。
+3. 断言每个 notebook 的 nbval 都失败，并记下是哪个单元格抓住了它（notebook、单元格下标、第一行、是结果还是源码清单；
+   结束时打印成一张表）。
 
-副本里只显示源码的单元格（`show_source(...)`）不参与比较：bug 改了源码，源码清单当然不同，但要证明的是页面上的
-结论（数值、排序、与 Paddle 的对照、书中的设置）能抓住它。
+副本里带单元格标签 `show-source` 的单元格（只显示包内源码，tests/test_show_source_tags.py 保证每个调用
+`show_source(...)` 的单元格都带它、带它的单元格只显示源码）不参与比较：bug 改了源码，源码清单当然不同，但要证明的是
+页面上的结论（数值、排序、与 Paddle 的对照、书中的设置）能抓住它。一个 bug 若只被源码清单抓住，测试失败。
 
-另有两项对照：副本里的内核导入的确实是副本的 nndl（而不是原项目的可编辑安装）；未修改的副本里 nbval 能通过
-（一个生成的小 notebook；设置 NNDL_SENSITIVITY_CONTROL=1 时改为在未修改的副本上对全部涉及的 notebook 运行 nbval，
-较慢）。全部 notebook 由 NNDL_SENSITIVITY_JOBS（默认 2）个 pytest 进程当作队列分着跑（tests/nbval_worklist.py：
-每个 pytest 进程启动一次 nbval 约 2.5 核·秒，每个 notebook 一个进程的话 33 个就是 80 核·秒）。
+另有两项对照：副本里的内核导入的确实是副本的 nndl（而不是原项目的可编辑安装）；每个 bug 涉及的 notebook 在未修改的
+副本里（同样的设置、同一批 pytest 进程）整个通过——否则副本特有的问题会让每个 bug 都显得被“抓住”。
+全部 notebook 由 NNDL_SENSITIVITY_JOBS（默认 2）个 pytest 进程当作队列分着跑（tests/nbval_worklist.py：
+每个 pytest 进程启动一次 nbval 约 2.5 核·秒，每个 notebook 一个进程的话 40 多个就是 100 多核·秒）。
+`-k` 只选几个 bug 时只运行它们（以及选中的对照）。
+
+怎样证明一个新的检查能失败，见 CONTRIBUTING.md。
 """
 
 import json
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -30,12 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nbval_worklist import run_notebooks  # noqa: E402
 from sensitivity_bugs import BUGS  # noqa: E402
+from test_show_source_tags import TAG as LISTING_TAG  # noqa: E402
 
 JOBS = os.environ.get("NNDL_SENSITIVITY_JOBS", "2")
 if not JOBS.isdigit() or int(JOBS) < 1:
     raise ValueError(f"NNDL_SENSITIVITY_JOBS must be a whole number of processes, at least 1; got {JOBS!r}")
 JOBS = int(JOBS)
-CONTROL = os.environ.get("NNDL_SENSITIVITY_CONTROL") == "1"
 IGNORED = {".venv", "_build", ".git", "runs", ".pytest_cache", "__pycache__", ".ipynb_checkpoints", "data"}
 
 
@@ -48,14 +52,10 @@ def make_copy(parent, name):
     return copy
 
 
-LISTING_LINE = re.compile(r"\s*(#.*|(from\s+\S+\s+)?import\s.*|show_source\(.*\))?\s*")
-
-
 def is_source_listing(cell):
-    """只显示包内源码的单元格（`show_source(...)`，可带 import 与注释）。"""
-    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-    return (cell["cell_type"] == "code" and "show_source(" in source
-            and all(LISTING_LINE.fullmatch(line) for line in source.splitlines()))
+    """带单元格标签 show-source 的单元格只显示包内源码（tests/test_show_source_tags.py 保证这一点，
+    也保证每个调用 show_source 的单元格都带这个标签）。"""
+    return cell["cell_type"] == "code" and LISTING_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 def ignore_source_listings(copy):
@@ -65,7 +65,7 @@ def ignore_source_listings(copy):
         notebook = json.loads(path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:
             if is_source_listing(cell):
-                tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+                tags = cell["metadata"]["tags"]
                 if "nbval-ignore-output" not in tags:
                     tags.append("nbval-ignore-output")
         path.write_text(json.dumps(notebook, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -105,13 +105,57 @@ def describe(outcome):
     return f"Cell {outcome['failed_cell']} 失败"
 
 
+def catching_cell(notebook, outcome):
+    """抓住 bug 的单元格（`notebook` 是相对路径，读原项目里的那份）：下标、第一行、是不是源码清单、怎样失败的。"""
+    cells = json.loads((ROOT / notebook).read_text(encoding="utf-8"))["cells"]
+    index = [k for k, cell in enumerate(cells) if cell["cell_type"] == "code"][outcome["failed_cell"]]
+    cell = cells[index]  # nbval 的 Cell N 是第 N 个代码单元格；index 数全部单元格（含 Markdown）
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    failure = outcome["failure"] or ""
+    how = ("raised" if "Cell execution caused an exception" in failure
+           else "output differs" if "Cell outputs differ" in failure else "failed")
+    return {"notebook": notebook, "cell": outcome["failed_cell"], "index": index, "first_line": (source.splitlines() or [""])[0],
+            "kind": "listing" if is_source_listing(cell) else "result", "how": how}
+
+
+class CaughtTable:
+    """pytest 插件：测试结束时打印每个 bug 被哪个 notebook 的哪个单元格抓住（make sensitivity 与 make test 的日志里）。"""
+
+    def __init__(self):
+        self.rows = {}  # bug 名 -> [catching_cell(...) 或 None（没有被抓住）]
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.rows:
+            return
+        terminalreporter.section("which cell caught each bug")
+        terminalreporter.write_line("Cell N: nbval's number (the N-th code cell, from 0); cell M: the M-th cell of "
+                                    "the notebook counting Markdown cells too (from 0)")
+        terminalreporter.write_line("kind: result = a cell whose output is compared (a result, a verdict, a setting); "
+                                    "listing = a show-source cell, which does not count")
+        for name, cells in self.rows.items():
+            terminalreporter.write_line(name)
+            for cell in cells:
+                if cell["cell"] is None:
+                    terminalreporter.write_line(f"    {cell['notebook']}: NOT CAUGHT ({cell['how']})")
+                    continue
+                first = cell["first_line"] if len(cell["first_line"]) <= 70 else cell["first_line"][:67] + "..."
+                terminalreporter.write_line(f"    {Path(cell['notebook']).name} Cell {cell['cell']} (cell {cell['index']}): {cell['kind']}, "
+                                            f"{cell['how']} | {first}")
+
+
+def selected(request, name):
+    return [item for item in request.session.items if item.originalname == name]
+
+
 @pytest.fixture(scope="module")
-def sensitivity_runs(tmp_path_factory):
-    """跑完全部 (bug, notebook) 组合与对照，返回 {键: run_notebooks 的结果}。"""
+def sensitivity_runs(request, tmp_path_factory):
+    """跑完选中的 (bug, notebook) 组合与对照（-k 只选几个 bug 时只跑它们），返回 {键: run_notebooks 的结果}。"""
     parent = tmp_path_factory.mktemp("sensitivity")
+    names = {item.callspec.params["bug"].name for item in selected(request, "test_suite_catches_bug")}
+    bugs = [bug for bug in BUGS if bug.name in names]
     tasks = {}
 
-    # 对照 1：副本里的内核导入副本的 nndl，且未修改的副本里 nbval 通过（一个两行的 notebook，存储的输出是 True）。
+    # 对照 1：副本里的内核导入副本的 nndl（一个两行的 notebook，存储的输出是 True）。
     control = make_copy(parent, "control")
     check = {"cells": [{"cell_type": "code", "execution_count": 1, "id": "kernel-imports-copy", "metadata": {},
                         "source": KERNEL_CHECK,
@@ -120,43 +164,74 @@ def sensitivity_runs(tmp_path_factory):
              "nbformat": 4, "nbformat_minor": 5}
     (control / "notebooks" / "_kernel_imports_copy.ipynb").write_text(json.dumps(check), encoding="utf-8")
     tasks["control:kernel"] = control / "notebooks/_kernel_imports_copy.ipynb"
-    if CONTROL:
-        for notebook in sorted({nb for bug in BUGS for nb in bug.notebooks}):
-            tasks[f"control:{notebook}"] = control / notebook
-
-    for k, bug in enumerate(BUGS):
+    for k, bug in enumerate(bugs):
         copy = make_copy(parent, f"bug{k:02d}")
         apply_bug(copy, bug)
         for notebook in bug.notebooks:
             tasks[f"{bug.name}|{notebook}"] = copy / notebook
 
-    outcomes = run_notebooks(list(tasks.values()), parent, JOBS, NNDL_PROFILE="quick", NNDL_PROGRESS="0",
-                             # 几个 nbval 已经并行：实验在内核进程里训练（结果与多进程逐位相同）
-                             NNDL_WORKERS=os.environ.get("NNDL_WORKERS", "0"))
+    environment = dict(NNDL_PROFILE="quick", NNDL_PROGRESS="0",
+                       # 几个 nbval 已经并行：实验在内核进程里训练（结果与多进程逐位相同）
+                       NNDL_WORKERS=os.environ.get("NNDL_WORKERS", "0"))
+    (parent / "bugs").mkdir()
+    outcomes = run_notebooks(list(tasks.values()), parent / "bugs", JOBS, **environment)
+    runs = {key: outcomes[notebook] for key, notebook in tasks.items()}
+
+    # 对照 2：每个 bug 涉及的 notebook，不加改动，在同样的副本设置下（同一个 run_notebooks、同样的环境）通过，直到
+    # 抓住它的 bug 的最后一个单元格为止——所以每个“抓住”都来自 bug，而不来自副本本身（路径、data/ 的符号链接、
+    # NNDL_WORKERS=0……）。之后的单元格没有抓住任何 bug，它们在 make test 的 nbval 部分照常核对；只跑到这里，
+    # 对照的花费约等于每个 notebook 最贵的一个 bug，而不是再执行一遍全部 notebook。
+    if selected(request, "test_unmodified_copy_passes"):
+        last_cell = {}
+        for bug in bugs:
+            for notebook in bug.notebooks:
+                outcome = runs[f"{bug.name}|{notebook}"]
+                cell = outcome["failed_cell"] if not outcome["error"] else None
+                if cell is not None:
+                    last_cell[notebook] = max(cell, last_cell.get(notebook, cell))
+        controls = {f"control:{notebook}": control / notebook for notebook in sorted(last_cell)}
+        (parent / "controls").mkdir()
+        outcomes = run_notebooks(list(controls.values()), parent / "controls", JOBS,
+                                 last_cell={control / nb: k for nb, k in last_cell.items()}, **environment)
+        for key, notebook in controls.items():
+            runs[key] = {**outcomes[notebook], "last_cell": last_cell[key.removeprefix("control:")]}
     shutil.rmtree(parent, ignore_errors=True)
-    return {key: outcomes[notebook] for key, notebook in tasks.items()}
+
+    table = CaughtTable()
+    for bug in bugs:
+        table.rows[bug.name] = [
+            catching_cell(notebook, outcome) if outcome["failed_cell"] is not None and not outcome["error"]
+            else {"notebook": notebook, "cell": None, "how": "error" if outcome["error"] else "nbval passed"}
+            for notebook in bug.notebooks for outcome in [runs[f"{bug.name}|{notebook}"]]]
+    request.config.pluginmanager.register(table, "sensitivity-caught-table")
+    return runs, table.rows
 
 
 def test_copy_imports_its_own_nndl(sensitivity_runs):
-    outcome = sensitivity_runs["control:kernel"]
+    outcome = sensitivity_runs[0]["control:kernel"]
     assert outcome["passed"] == 1 and not outcome["error"], \
         "副本里的内核没有导入副本的 nndl（或 nbval 在副本里无法运行）：" + describe(outcome) + (outcome["failure"] or "")
 
 
-@pytest.mark.skipif(not CONTROL, reason="设置 NNDL_SENSITIVITY_CONTROL=1 时才在未修改的副本上运行全部涉及的 notebook")
 def test_unmodified_copy_passes(sensitivity_runs):
-    failed = {key: describe(outcome) + (outcome["failure"] or "")[-2000:] for key, outcome in sensitivity_runs.items()
-              if key.startswith("control:") and (outcome["error"] or outcome["failed_cell"] is not None)}
-    assert not failed, failed
+    """对照：未修改的副本里每个涉及的 notebook 都整个通过——所以 bug 副本里的失败来自 bug，不来自副本本身。"""
+    controls = {key: outcome for key, outcome in sensitivity_runs[0].items() if key.startswith("control:notebooks/")}
+    assert controls, "没有运行对照（没有一个 bug 被抓住？）"
+    failed = {key: describe(outcome) + (outcome["failure"] or "")[-2000:] for key, outcome in controls.items()
+              if outcome["error"] or outcome["failed_cell"] is not None or outcome["passed"] != outcome["last_cell"] + 1}
+    assert not failed, ("未修改的副本里这些 notebook 没有通过（到抓住 bug 的最后一个单元格为止），"
+                        f"副本的设置（而不是 bug）会让单元格失败，敏感性测试的结论不可信：{failed}")
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])
 def test_suite_catches_bug(bug, sensitivity_runs):
-    report = []
-    for notebook in bug.notebooks:
-        outcome = sensitivity_runs[f"{bug.name}|{notebook}"]
-        if outcome["error"] or outcome["failed_cell"] is None:
+    runs, caught = sensitivity_runs
+    for notebook, cell in zip(bug.notebooks, caught[bug.name]):
+        if cell["cell"] is None:
             pytest.fail(f"{bug.name}：{notebook} 的 nbval 没有以单元格失败结束，存储的输出没有抓住这个 bug："
-                        + describe(outcome))
-        report.append(f"{notebook} Cell {outcome['failed_cell']}")
-    print(f"{bug.name}: caught by " + ", ".join(report))
+                        + describe(runs[f"{bug.name}|{notebook}"]))
+        if cell["kind"] != "result":
+            pytest.fail(f"{bug.name}：{notebook} 只被源码清单 Cell {cell['cell']}（第 {cell['index']} 个单元格：{cell['first_line']}）抓住；"
+                        "要由比较结果或结论的单元格抓住它：给这个 notebook 加一个会因这个 bug 失败的检查单元格")
+    print(f"{bug.name}: caught by " + ", ".join(f"{c['notebook']} Cell {c['cell']} ({c['kind']}, {c['how']})"
+                                                for c in caught[bug.name]))

@@ -9,8 +9,9 @@ Parts (each in a session of its own; its whole output goes to _build/test-logs/<
   nbval-default nbval on every notebook, this machine as it is
   nbval-<var>   nbval on every notebook under an emulated machine (default mix; tools/portability.py --list)
   unit          pytest tests/ without the site and sensitivity tests (includes the make lab test)
-  sensitivity   every bug of tests/sensitivity_bugs.py must make nbval fail (what it proves holds because the
-                nbval parts show that the unmodified notebooks pass)
+  sensitivity   every bug of tests/sensitivity_bugs.py must make nbval fail in a result cell, not in a source listing;
+                its control: each involved notebook, unmodified, passes in the same copy setup up to the last cell that
+                caught a bug (its log ends with the table of which cell caught each bug)
 The four heavy parts take one slot each, as many slots as cores (at least 2), in this order: on 2 cores unit starts when
 the first nbval part ends and sensitivity when the second does. Why not all at once: Linux gives every session an equal
 share of the CPU, and Jupyter starts each kernel in a session of its own, so the sensitivity test's kernels would
