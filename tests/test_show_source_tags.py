@@ -31,9 +31,10 @@ def _dotted_name(node):
 
 
 def _is_listing_call(node):
-    """`show_source(名字)`：一个点分名字作唯一的参数。"""
+    """`show_source(名字)`：一个点分名字作唯一的位置参数；关键字参数只能取常量（如 `hide_checks=True`）。"""
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "show_source"
-            and len(node.args) == 1 and not node.keywords and _dotted_name(node.args[0]))
+            and len(node.args) == 1 and _dotted_name(node.args[0])
+            and all(isinstance(k.value, ast.Constant) for k in node.keywords))
 
 
 def _source(cell):
@@ -115,6 +116,8 @@ def test_tagged_cells_only_show_source(path):
     ("show_source(Adam)\nprint(compare())", [], ["第 2 行 `print(compare())`"]),
     ("x = run()\nshow_source(Adam)", [], ["第 1 行 `x = run()`"]),
     ("show_source(pick(run()))", [], ["第 1 行 `show_source(pick(run()))`"]),
+    ("show_source(BatchGD, hide_checks=True)", [], []),
+    ("show_source(BatchGD, hide_checks=run())", [], ["第 1 行 `show_source(BatchGD, hide_checks=run())`"]),
     ("display(show_source(Adam), verdict)", [], ["第 1 行 `display(show_source(Adam), verdict)`"]),
     ("import nndl", [], ["没有 show_source(...) 调用"]),
     ("%time show_source(Adam)", [], ["不是纯 Python（invalid syntax，第 1 行）"]),
