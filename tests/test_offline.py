@@ -34,6 +34,9 @@ import pytest
 import nndl
 import test_site
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import portability  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["7-2-batch-size", "7-3-4-3d-comparison", "7-5-normalization", "7-6-regularization"]
 INTRO = "book/intro.html"
@@ -153,6 +156,21 @@ def test_wheel_holds_nndl_and_mnist_and_says_what_it_needs(downloads):
     requires = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in metadata.get_all("Requires-Dist")}
     assert {"paddlepaddle", "numpy", "matplotlib"} <= requires
     assert not requires & NOT_AT_RUN_TIME
+
+
+@pytest.mark.parametrize("version", [f"{nndl.PYTHON_MIN[0]}.{nndl.PYTHON_MIN[1] - 1}",
+                                     f"{nndl.PYTHON_MAX[0]}.{nndl.PYTHON_MAX[1] + 1}"])
+def test_pip_refuses_the_wheel_on_an_unsupported_python(downloads, version, workdir):
+    """What a learner on another Python sees from pip: the wheel's Requires-Python, naming the supported range."""
+    python = portability.find_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    result = subprocess.run([python, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-index", downloads[WHEEL]],
+                            cwd=workdir, capture_output=True, text=True, env=clean_env())
+    assert result.returncode != 0
+    low, high = ">={}.{}".format(*nndl.PYTHON_MIN), "<{}.{}".format(nndl.PYTHON_MAX[0], nndl.PYTHON_MAX[1] + 1)
+    stated = re.search(r"requires a different Python: [\d.]+ not in '([^']+)'", result.stderr)
+    assert stated and sorted(stated.group(1).split(",")) == sorted([low, high]), result.stderr
 
 
 def test_installed_nndl_is_the_wheel_with_its_mnist(venv, workdir):
