@@ -127,7 +127,8 @@ def python_venv(version, interpreter, root=ROOT, log=print):
     started = time.monotonic()
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([interpreter, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *venv_requirements(root)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-compile", *venv_requirements(root)],
+                   check=True)  # --no-compile: what is imported gets compiled anyway, the rest of Paddle need not be
     stamp.write_text(key)
     log(f"{venv}: created with {interpreter} in {time.monotonic() - started:.0f} s")
     return python
