@@ -1,7 +1,9 @@
 # make book：安装依赖（首次）、执行全部 notebook 并构建网站到 _build/html（警告即错误）
 # make test：安装依赖（首次）、单元测试、nbval（本机 + 一种模拟的机器，并行）、敏感性测试、浏览器测试
 # make lab：安装依赖（首次）、在同一个 .venv 里启动 JupyterLab，打开 notebooks/
-# make portability：在全部模拟的机器上运行 nbval（线程数 1/2/4、MKL_CBWR=COMPATIBLE、无 AVX-512 的 CPU、混合）
+# make portability：在全部模拟的机器上运行 nbval（线程数 1/2/4、MKL_CBWR=COMPATIBLE、无 AVX-512 的 CPU、混合），
+#   以及本机找得到的每个受支持的 Python（各自的虚拟环境在 _build/pyvenvs/）
+# make offline：在仓库之外的新虚拟环境里安装网站提供的 wheel 与 requirements.txt，运行下载的 notebook（CI 在 make test 之后运行）
 # make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
 PYTHON ?= python3
 VENV := .venv
@@ -15,9 +17,9 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test lab unit browser notebooks portability sensitivity clean full-clean
+.PHONY: book test lab unit browser notebooks portability offline sensitivity clean full-clean
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-notebooks.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -51,13 +53,22 @@ lab: $(VENV)/.installed
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py --ignore=tests/test_lab.py
+	$(PY) -m pytest tests --ignore=tests/test_site.py --ignore=tests/test_sensitivity.py --ignore=tests/test_lab.py \
+	  --ignore=tests/test_offline.py
 
-# 在每种模拟的机器上对全部 notebook 运行 nbval（python tools/portability.py --list 列出各种机器）；
-# PORTABILITY_JOBS 个 nbval 同时运行，日志在 _build/portability/。
+# 在每种模拟的机器上、以及本机找得到的每个受支持的 Python 上对全部 notebook 运行 nbval（python tools/portability.py
+# --list 列出各种机器与各个 Python；找不到的 Python 打印一行 skipped）。每个其他版本的 Python 用自己的虚拟环境
+# _build/pyvenvs/<版本>/（按固定版本的 requirements 创建，之后复用）。PORTABILITY_JOBS 个 nbval 同时运行，日志在
+# _build/portability/。
 PORTABILITY_JOBS ?= 2
 portability: $(VENV)/.installed
 	$(PY) tools/portability.py --jobs $(PORTABILITY_JOBS)
+
+# 仓库之外的学习者（tests/test_offline.py）：网站缺失或过期时先构建（渲染保存的输出），从中取简介页链接的 wheel、
+# requirements.txt 与 notebook 压缩包，在临时目录的新虚拟环境里安装，nbval 检查 7.2、7.3.4、7.5、7.6；卸载 nndl
+# （或换成别的版本）后，这些 notebook 停在第一个代码单元并给出安装命令。不在 make test 里：CI 在它之后运行本目标。
+offline: $(VENV)/.installed
+	NNDL_SITE_STORED_OUTPUTS=1 $(PY) -m pytest tests/test_offline.py -v -s -p no:cacheprovider
 
 # 只运行敏感性测试（把每个 bug 打进项目的临时副本，断言 nbval 在一个结果单元格失败，而不是在源码清单；对照：未修改的
 # 副本在同样的设置下通过），最后打印每个 bug 被哪个 notebook 的哪个单元格抓住。

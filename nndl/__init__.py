@@ -27,14 +27,29 @@
 - `nndl.compare`（超出本书的对比页）：七个优化器在三个实验上的运行与汇总表，`Basin`（7.3.4 中 (0,0) 的盆地）；
 - `nndl.show.show_source`：在 notebook 中显示包内实现的源码（`hide_checks=True` 略去参数检查）；`nndl.show.table`：结果表格
   （网页上是 HTML 表格）；`nndl.show.prose`：正文里引用运行结果的句子，由运行渲染成 Markdown；
-- `nndl.profile`：`NNDL_PROFILE`（`quick`/`full`）选择重实验的规模。
+- `nndl.profile`：`NNDL_PROFILE`（`quick`/`full`）选择重实验的规模；
+- `nndl.__version__`：本包的版本（网站提供的 wheel 与每个 notebook 的第一个代码单元都写明它）；`nndl.PYTHON_RANGE`：
+  支持的 Python 版本。
 """
 
-import contextlib
-import io
-import re
 import sys
-import warnings
+
+# 版本与支持的 Python：pyproject.toml 从这里读取版本，requires-python 与此处的范围相同（tests/test_python_range.py）。
+__version__ = "0.1.0"
+PYTHON_MIN, PYTHON_MAX = (3, 11), (3, 13)
+PYTHON_RANGE = f"{PYTHON_MIN[0]}.{PYTHON_MIN[1]}–{PYTHON_MAX[0]}.{PYTHON_MAX[1]}"
+
+# 在导入任何依赖之前检查：在不支持的 Python 上给出一条说明，而不是某个依赖深处的报错。本文件的语法 Python 3.6 起都能解析。
+if not PYTHON_MIN <= tuple(sys.version_info[:2]) <= PYTHON_MAX:
+    raise ImportError(
+        f"nndl {__version__} 支持 Python {PYTHON_RANGE}，当前的 Python 是 {'.'.join(map(str, sys.version_info[:3]))}"
+        f"（{sys.executable}）。请用 Python {PYTHON_RANGE} 创建虚拟环境，在其中安装 nndl 与 requirements.txt，"
+        f"例如：python3.11 -m venv .venv")
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+import warnings  # noqa: E402
 
 # Paddle 在导入时若找不到 ccache 会发出与本书无关的警告（只影响编译自定义 C++ 算子）。
 warnings.filterwarnings("ignore", message="No ccache found")

@@ -1,4 +1,5 @@
-"""MNIST，离线读取：仓库里 `data/mnist/` 的原始 IDX 文件，先校验 MD5 再使用。
+"""MNIST，离线读取：仓库里 `data/mnist/` 的原始 IDX 文件（从网站提供的 wheel 安装时是包内的 `nndl/mnist/`，
+文件相同），先校验 MD5 再使用。环境变量 `NNDL_MNIST_DIR` 可以指向别的目录。
 
 - `load_mnist(mode)`：书中用的 `paddle.vision.datasets.MNIST`（逐样本 `transform`，配合 `DataLoader`）；
 - `load_mnist_arrays(mode)`：整个数据集一次读成 NumPy 数组（第 7.2 节的快速实验用）；
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "mnist"
+# wheel 把仓库的 data/mnist/ 装成包内的 nndl/mnist/（pyproject.toml）；在仓库里（含可编辑安装）用 data/mnist/。
+_PACKAGED_DIR = Path(__file__).resolve().parent / "mnist"
+DATA_DIR = _PACKAGED_DIR if _PACKAGED_DIR.is_dir() else Path(__file__).resolve().parent.parent / "data" / "mnist"
 
 # 解压后内容的 MD5（与 gzip 压缩参数无关），以及每个文件的样本数。
 FILES = {
@@ -38,6 +41,8 @@ def _check_mode(mode):
 
 
 def _restore_hint(path, md5):
+    if path.parent == _PACKAGED_DIR:
+        return f"期望解压后内容的 MD5 为 {md5}。恢复方法：重新安装 nndl 的 wheel（pip install --force-reinstall …）。"
     return (f"期望解压后内容的 MD5 为 {md5}。恢复方法：在仓库根目录运行 `git checkout -- data/mnist/{path.name}`，"
             f"或从 MNIST 原始发布处取回该文件放到 {path.parent}/（见 data/mnist/README.md）。")
 

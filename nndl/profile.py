@@ -22,10 +22,12 @@ def current_profile():
 
 
 def announce(profile=None):
-    """打印本次运行使用的 profile 以及如何切换。"""
+    """打印 nndl 的版本、本次运行使用的 profile 以及如何切换。"""
+    from . import __version__
+
     profile = profile or current_profile()
     other = "full" if profile == "quick" else "quick"
     meaning = "书中配置、缩小的样本数与轮数" if profile == "quick" else "与书中完全相同的实验"
-    print(f"NNDL_PROFILE={profile}（{meaning}）。切换：设置环境变量 NNDL_PROFILE={other} 后重启内核重新运行，"
+    print(f"nndl {__version__}，NNDL_PROFILE={profile}（{meaning}）。切换：设置环境变量 NNDL_PROFILE={other} 后重启内核重新运行，"
           f"或在仓库根目录运行 make book PROFILE={other}。")
     return profile

@@ -64,6 +64,7 @@ CONSTANTS = {
         "5": "书中 7.2 的实验组数",
         "30": "书中 7.2 的回合数",
         "60000": "MNIST 训练集的大小",
+        "3.13": "支持的 Python 版本范围 3.11–3.13 的上限（nndl.PYTHON_MAX；tests/test_python_range.py 核对各处一致）",
     },
     "book/maintainers.md": {
         **_same("模拟的机器的线程数（测试的设置）", "1", "2", "4"),

@@ -79,7 +79,7 @@ def toc_docnames():
 def source_files():
     patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "book/_static/*", "notebooks/*.ipynb", "nndl/**/*.py",
                 "_ext/*.py", "_ext/*.js", "book/_search/*", "book/_templates/*", "book/_locales/**/*.po",
-                "book/_data/*"]
+                "book/_data/*", "pyproject.toml", "requirements-notebooks.txt"]  # the last two: the site's downloads
     return [p for pattern in patterns for p in ROOT.glob(pattern) if p.is_file()]
 
 

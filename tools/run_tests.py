@@ -8,7 +8,7 @@ Parts (each in a session of its own; its whole output goes to _build/test-logs/<
                 so it runs beside the others without taking a core)
   nbval-default nbval on every notebook, this machine as it is
   nbval-<var>   nbval on every notebook under an emulated machine (default mix; tools/portability.py --list)
-  unit          pytest tests/ without the site and sensitivity tests (includes the make lab test)
+  unit          pytest tests/ without the site, sensitivity and offline tests (includes the make lab test)
   sensitivity   every bug of tests/sensitivity_bugs.py must make nbval fail in a result cell, not in a source listing;
                 its control: each involved notebook, unmodified, passes in the same copy setup up to the last cell that
                 caught a bug (its log ends with the table of which cell caught each bug)
@@ -41,7 +41,8 @@ def parts(variation, python=sys.executable):
         Job("site", pytest + ["tests/test_site.py"], {**quick, "NNDL_SITE_STORED_OUTPUTS": "1"}, light=True,
             about="site from the stored outputs + browser test"),
         *nbval,
-        Job("unit", pytest + ["tests", "--ignore=tests/test_site.py", "--ignore=tests/test_sensitivity.py"], quick),
+        Job("unit", pytest + ["tests", "--ignore=tests/test_site.py", "--ignore=tests/test_sensitivity.py",
+                              "--ignore=tests/test_offline.py"], quick),
         Job("sensitivity", pytest + ["tests/test_sensitivity.py", "-rA"], quick),
     ]
 

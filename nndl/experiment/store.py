@@ -18,7 +18,7 @@ from .config import differences
 
 MAGIC = b"NNDL-CHECKPOINT 1\n"
 SUFFIX = ".ckpt"
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # 仓库根目录（从 wheel 安装时是 site-packages 的上一级，不用）
 
 
 class CheckpointError(RuntimeError):
@@ -30,6 +30,7 @@ def runs_dir(name):
 
     quick profile 返回 None（不写检查点，nbval 与 CI 每次都真正执行）；full profile 返回
     `<仓库>/runs/full/<name>`，中断或重启内核后重新运行同一个单元格会接着训练。`runs/` 不进 Git。
+    nndl 从 wheel 安装（不在仓库里）时是当前目录（notebook 所在目录）下的 `runs/full/<name>`。
     """
     from ..profile import current_profile
 
@@ -37,7 +38,8 @@ def runs_dir(name):
         raise ValueError(f"name 必须是非空的目录名（字母、数字、_.=+-），收到 {name!r}")
     if current_profile() == "quick":
         return None
-    return ROOT / "runs" / "full" / name
+    root = ROOT if (ROOT / "pyproject.toml").is_file() and (ROOT / "nndl").is_dir() else Path.cwd()
+    return root / "runs" / "full" / name
 
 
 def file_name(config_name):

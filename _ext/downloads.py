@@ -1,0 +1,126 @@
+"""Sphinx 扩展：网站提供单独运行 notebook 所需的下载，以及列出它们的指令 `nndl-downloads`。
+
+每次构建 HTML（`make book`、浏览器测试的构建）开始时，在输出目录的 `downloads/` 下生成：
+
+- `nndl-<版本>-py3-none-any.whl`：由本仓库的 `pyproject.toml` 构建的 `nndl`（含 MNIST：仓库的 `data/mnist/` 在包里是
+  `nndl/mnist/`）。在临时目录里、不隔离地构建（用 `.venv` 里固定版本的 setuptools），不下载任何东西，也不在仓库里
+  留下 `build/`；
+- `requirements.txt`：`requirements-notebooks.txt` 的副本，运行 notebook 所需的固定版本；
+- `nndl-notebooks-<版本>.zip`：`notebooks/` 下全部 notebook（带保存的 `quick` 输出，即 nbval 核对的输出）与
+  `requirements.txt`，放在目录 `nndl-notebooks-<版本>/` 里。
+
+页面里写 ```` ```{nndl-downloads} ```` ````，得到三个下载链接（带大小）和创建环境、安装、打开 JupyterLab 的命令；文件名里的版本来自
+`nndl/__init__.py` 的 `__version__`，所以页面与 notebook 第一个单元格里的命令不会与 wheel 脱节。
+`tests/test_offline.py` 从构建好的网站取这些文件，在仓库之外的新虚拟环境里安装并运行 notebook。
+"""
+
+import ast
+import posixpath
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.errors import ExtensionError
+from sphinx.util.docutils import SphinxDirective
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDER = "downloads"
+REQUIREMENTS = "requirements.txt"
+
+
+def nndl_version(root=ROOT):
+    """`nndl/__init__.py` 里的 `__version__`（不导入 nndl：那会导入 Paddle）。"""
+    tree = ast.parse((root / "nndl" / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__version__" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise ExtensionError("nndl/__init__.py 里没有 __version__")
+
+
+def file_names(version):
+    return {"wheel": f"nndl-{version}-py3-none-any.whl", "requirements": REQUIREMENTS,
+            "notebooks": f"nndl-notebooks-{version}.zip"}
+
+
+def build_wheel(out_dir, root=ROOT):
+    """在临时目录里从 pyproject.toml、nndl/ 与 data/mnist/ 构建 wheel，放进 out_dir，返回其路径。"""
+    with tempfile.TemporaryDirectory(prefix="nndl-wheel-") as tmp:
+        src = Path(tmp) / "src"
+        src.mkdir()
+        shutil.copy2(root / "pyproject.toml", src)
+        shutil.copytree(root / "nndl", src / "nndl", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(root / "data" / "mnist", src / "data" / "mnist")
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+                   "--wheel-dir", str(tmp), str(src)]
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wheels = list(Path(tmp).glob("nndl-*.whl"))
+        if result.returncode != 0 or len(wheels) != 1:
+            raise ExtensionError(f"构建 nndl 的 wheel 失败（{' '.join(command)}，退出码 {result.returncode}）：\n"
+                                 f"{result.stdout[-3000:]}")
+        target = Path(out_dir) / wheels[0].name
+        shutil.copy2(wheels[0], target)
+    return target
+
+
+def build_notebooks_zip(path, version, root=ROOT):
+    top = f"nndl-notebooks-{version}"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for notebook in sorted((root / "notebooks").glob("*.ipynb")):
+            archive.write(notebook, f"{top}/{notebook.name}")
+        archive.write(root / "requirements-notebooks.txt", f"{top}/{REQUIREMENTS}")
+    return path
+
+
+def build_downloads(app):
+    if app.builder.format != "html":
+        return
+    version = nndl_version()
+    names = file_names(version)
+    out = Path(app.outdir) / FOLDER
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    wheel = build_wheel(out)
+    if wheel.name != names["wheel"]:
+        raise ExtensionError(f"wheel 的文件名是 {wheel.name}，期望 {names['wheel']}（版本或平台标签不符）")
+    shutil.copy2(ROOT / "requirements-notebooks.txt", out / names["requirements"])
+    build_notebooks_zip(out / names["notebooks"], version)
+    app.env.nndl_downloads = {key: (name, (out / name).stat().st_size) for key, name in names.items()}
+
+
+def _size(n):
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
+class NndlDownloads(SphinxDirective):
+    """三个下载链接（相对于本页）与一行安装命令。"""
+
+    def run(self):
+        files = getattr(self.env, "nndl_downloads", None)
+        if not files:
+            raise self.error("下载文件尚未生成（nndl-downloads 只用于 HTML 构建）")
+        labels = {"wheel": "nndl 包（含 MNIST）", "requirements": "固定版本的依赖", "notebooks": "全部 notebook"}
+        here = posixpath.dirname(self.env.docname)
+        items = nodes.bullet_list()
+        for key, label in labels.items():
+            name, size = files[key]
+            uri = posixpath.relpath(f"{FOLDER}/{name}", here or ".")
+            link = nodes.reference("", name, refuri=uri, classes=["nndl-download"])
+            para = nodes.paragraph("", "", nodes.Text(f"{label}："), nodes.literal("", "", link),
+                                   nodes.Text(f"（{_size(size)}）"))
+            items += nodes.list_item("", para)
+        commands = "\n".join([
+            "python3 -m venv .venv && source .venv/bin/activate    # Windows：.venv\\Scripts\\activate",
+            f"pip install -r {files['requirements'][0]} {files['wheel'][0]}",
+            "jupyter lab"])
+        block = nodes.literal_block(commands, commands, language="bash")
+        return [items, block]
+
+
+def setup(app):
+    app.connect("builder-inited", build_downloads)
+    app.add_directive("nndl-downloads", NndlDownloads)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
