@@ -50,7 +50,7 @@ BOOK_SETTINGS = {
         "Momentum": ({"init_lr": 0.01, **_MOMENTUM}, 50),
         "Adam": ({"init_lr": 0.2, **_ADAM}, 20),
     },
-    # 7.3.1–7.3.3 的简单拟合实验：Linear(2)，30 轮，批大小 64，不打乱
+    # 7.3.1–7.3.3 的简单拟合实验：Linear(2)，30 个回合，批大小 64，不打乱
     "fit": {
         "SGD": {"init_lr": 0.01},
         "AdaGrad": {"init_lr": 0.1, **_ADAGRAD},

@@ -4,8 +4,8 @@
 `build="nndl.mnist_tasks:optimizer_trainable"`（`configs` 替你写好）。模型是书中 7.2 节的 `paddle.vision.models.LeNet(num_classes=10)`，
 损失为交叉熵，训练集每个回合打乱（顺序由运行器的种子决定），在测试集上评价准确率。
 
-`PROFILES` 给出两个规模：quick 只取 2000 张训练图像训练 2 轮（网站与 nbval 用），full 用全部 60000 张训练
-图像训练 5 轮、在全部 10000 张测试图像上评价。
+`PROFILES` 给出两个规模：quick 只取 2000 张训练图像训练 2 个回合（网站与 nbval 用），full 用全部 60000 张训练
+图像训练 5 个回合、在全部 10000 张测试图像上评价。
 """
 
 import numbers

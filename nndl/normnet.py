@@ -26,7 +26,7 @@ warnings.filterwarnings("ignore", message="When training, we now always track gl
 
 NORMS = (None, "bn", "ln")
 
-# 书中的设置（full）与缩小的设置（quick）：训练图像数、测试图像数、轮数、每隔多少步评价一次。
+# 书中的设置（full）与缩小的设置（quick）：训练图像数、测试图像数、回合数、每隔多少步评价一次。
 PROFILE_SETTINGS = {
     "full": {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300},
     "quick": {"num_train": 4800, "num_test": 500, "num_epochs": 1, "eval_steps": 15},
@@ -93,7 +93,7 @@ class NormCNN(nn.Layer):
 
 
 def mnist_norm_trainable(norm, num_train, num_test, num_epochs, eval_steps, lr=0.01, batch_size=64):
-    """实验运行器的构建函数：`NormCNN(norm)`、Adam、交叉熵，训练集前 `num_train` 张（每轮打乱），
+    """实验运行器的构建函数：`NormCNN(norm)`、Adam、交叉熵，训练集前 `num_train` 张（每个回合打乱），
     每 `eval_steps` 步在**测试集**前 `num_test` 张上评价一次。"""
     from .experiment import LayerTrainable, mnist_tensors
     from .runner import Accuracy

@@ -1,6 +1,6 @@
 """`NNDL_PROFILE`：选择重实验的规模。
 
-- `quick`（默认，CI 与网站用）：书中的配置不变，只减少样本数与轮数；
+- `quick`（默认，CI 与网站用）：书中的配置不变，只减少样本数与回合数；
 - `full`：与书中完全相同的实验。
 """
 
@@ -27,7 +27,7 @@ def announce(profile=None):
 
     profile = profile or current_profile()
     other = "full" if profile == "quick" else "quick"
-    meaning = "书中配置、缩小的样本数与轮数" if profile == "quick" else "与书中完全相同的实验"
+    meaning = "书中配置、缩小的样本数与回合数" if profile == "quick" else "与书中完全相同的实验"
     print(f"nndl {__version__}，NNDL_PROFILE={profile}（{meaning}）。切换：设置环境变量 NNDL_PROFILE={other} 后重启内核重新运行，"
           f"或在仓库根目录运行 make book PROFILE={other}。")
     return profile

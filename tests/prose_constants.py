@@ -67,6 +67,7 @@ CONSTANTS = {
         "3.13": "支持的 Python 版本范围 3.11–3.13 的上限（nndl.PYTHON_MAX；tests/test_python_range.py 核对各处一致）",
     },
     "book/maintainers.md": {
+        "3.13": "支持的 Python 版本范围 3.11–3.13 的上限（nndl.PYTHON_MAX）",
         **_same("模拟的机器的线程数（测试的设置）", "1", "2", "4"),
     },
     "notebooks/7-2-batch-size.ipynb": {

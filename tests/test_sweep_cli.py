@@ -113,7 +113,7 @@ def test_running_the_finished_command_again_trains_nothing_and_writes_the_same(u
     before = {p: b for p, b in snapshot(out / "checkpoints").items()}
     done = run_cli(out)
     assert done.returncode == 0, done.stderr
-    assert "从检查点接着训练：bs=16_lr=0.01 3/3 轮" in done.stdout
+    assert "从检查点接着训练：bs=16_lr=0.01 3/3 个回合" in done.stdout
     assert runs_part(out) == runs_part(uninterrupted)
     assert snapshot(out / "checkpoints") == before  # nothing retrained, nothing rewritten
 

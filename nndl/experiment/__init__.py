@@ -4,10 +4,10 @@
 from nndl.experiment import Config, run, ExperimentError, LayerTrainable, mnist_tensors, runs_dir
 results = run([Config(name="adam", build="nndl.mlp:moons_trainable", params={"lr": 0.01}, units=50)],
               out_dir=runs_dir("7.3-adam"))
-results["adam"].records  # 每个单位（轮）train_unit 的返回值
+results["adam"].records  # 每个单位（回合）train_unit 的返回值
 ```
 
-配置在单线程的工作进程里并行训练，按单位（轮）切分；模型参数、优化器状态、数据位置与随机数都随工作移动，
+配置在单线程的工作进程里并行训练，按单位（回合）切分；模型参数、优化器状态、数据位置与随机数都随工作移动，
 所以无论用几个进程、怎样切分、是否中断后接着训练，记录下的每个损失与分数都逐位相同。各部分：
 
 - `config`：配置 `Config`（可写成 JSON）与 `build` 的导入；

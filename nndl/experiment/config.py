@@ -87,7 +87,7 @@ class Config:
     - `name`：在一次 `run()` 中唯一，用于检查点文件名与进度条；
     - `build`："module:function"（或模块级函数，会被转换成这个字符串），`build(**params)` 返回可训练对象；
     - `params`：`build` 的关键字参数，必须能写成 JSON（元组会变成列表）；
-    - `units`：训练单位数（轮，或第 7.6 节的若干次迭代一块）；
+    - `units`：训练单位数（回合，或第 7.6 节的若干次迭代一块）；
     - `seed`：构建前用它设置 paddle/numpy/random 的种子；第 u 个单位前用 `unit_seed(seed, u)`。
     """
 

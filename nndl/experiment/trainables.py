@@ -1,7 +1,7 @@
 """`LayerTrainable`：把一个 `paddle.nn.Layer` 和一个 `paddle.optimizer` 包装成实验运行器的可训练对象。
 
-训练语义与 `RunnerV3` 相同（每步损失、每轮平均损失、每 `eval_steps` 步及最后一步在验证集上评价），
-一个单位就是一轮。状态（`state_dict`）里有模型参数与缓冲区，以及优化器的全部状态：
+训练语义与 `RunnerV3` 相同（每步损失、每个回合平均损失、每 `eval_steps` 步及最后一步在验证集上评价），
+一个单位就是一个回合。状态（`state_dict`）里有模型参数与缓冲区，以及优化器的全部状态：
 Adam 的一阶、二阶矩与 β 的幂、Momentum 的速度、学习率调度器的步数。
 
 优化器状态按参数的结构名（如 `"0.weight"`）保存，而不是按 Paddle 的参数名（如 `linear_3.w_0`）：
@@ -80,16 +80,16 @@ def _to_float(value):
 
 
 class LayerTrainable:
-    """一个 `paddle.nn.Layer` + 优化器的可训练对象，一个单位 = 一轮（epoch）。
+    """一个 `paddle.nn.Layer` + 优化器的可训练对象，一个单位 = 一个回合（epoch）。
 
     - `train_data`/`dev_data`：`(X, y)` 张量；每批取 `batch_size` 个样本，保留最后不满的一批；
-    - `shuffle=True`：每轮用 `np.random.permutation` 打乱（运行器在每个单位前按 `unit_seed(seed, u)` 设好种子，
-      所以打乱的顺序只取决于配置的种子和轮次）；
+    - `shuffle=True`：每个回合用 `np.random.permutation` 打乱（运行器在每个单位前按 `unit_seed(seed, u)` 设好种子，
+      所以打乱的顺序只取决于配置的种子和回合）；
     - `eval_steps > 0`：全局步数 step > 0 且 step 是 `eval_steps` 的倍数、以及最后一步时在 `dev_data` 上评价
       （与 `RunnerV3` 相同；`eval_steps=0` 不评价）；验证集也按 `batch_size` 分批；
-    - 优化器带学习率调度器时，每轮（`lr_step="epoch"`）或每步（`lr_step="step"`）调用一次 `scheduler.step()`。
+    - 优化器带学习率调度器时，每个回合（`lr_step="epoch"`）或每步（`lr_step="step"`）调用一次 `scheduler.step()`。
 
-    每个单位返回 `{"epoch": u, "train_loss": 本轮平均损失, "step_losses": [[global_step, loss], ...],
+    每个单位返回 `{"epoch": u, "train_loss": 本回合平均损失, "step_losses": [[global_step, loss], ...],
     "dev": [[global_step, score, loss], ...]}`。
     """
 
@@ -121,7 +121,7 @@ class LayerTrainable:
         self.num_samples = self.train_X.shape[0]
         self.steps_per_epoch = math.ceil(self.num_samples / batch_size)
         self.num_units = num_epochs  # 运行器据此检查 Config.units
-        # 粗略的每轮工作量（只用于调度）：每步固定开销约相当于 5 个样本，加上评价的样本数。
+        # 粗略的每个回合工作量（只用于调度）：每步固定开销约相当于 5 个样本，加上评价的样本数。
         num_evals = len(self._eval_steps_in(0)) if eval_steps else 0
         dev_size = self.dev_data[0].shape[0] if self.dev_data is not None else 0
         self.unit_cost = float(self.steps_per_epoch * (5 + batch_size) + num_evals * dev_size / 3)
@@ -156,7 +156,7 @@ class LayerTrainable:
                 yield paddle.gather(X, index), paddle.gather(y, index)
 
     def train_unit(self, unit):
-        """训练第 `unit` 轮（从 0 开始），返回这一轮的记录。"""
+        """训练第 `unit` 个回合（从 0 开始），返回这个回合的记录。"""
         if isinstance(unit, bool) or not isinstance(unit, int) or not 0 <= unit < self.num_epochs:
             raise ValueError(f"unit 必须是 0 到 {self.num_epochs - 1} 之间的整数，收到 {unit!r}")
         scheduler = _lr_scheduler(self.optimizer)

@@ -1,6 +1,6 @@
 """命令行 `python -m nndl.sweep --profile quick|full --workers N --out DIR [--fresh]`。
 
-检查点写在 `DIR/checkpoints/`，每个配置每训练完一轮写一次；同一条命令再运行一次就从检查点接着训练
+检查点写在 `DIR/checkpoints/`，每个配置每训练完一个回合写一次；同一条命令再运行一次就从检查点接着训练
 （已训练完的配置直接读出），`--fresh` 删除检查点从头开始。结果写成 `DIR/losses.json`、`epoch_losses.csv`、
 `step_losses.csv` 与 `epoch_losses.png`。
 
@@ -35,7 +35,7 @@ def parse_args(argv):
     parser.add_argument("--fresh", action="store_true", help="删除已有的检查点，从头开始")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--num-samples", type=int, default=None, help="覆盖 profile 的训练图像数（调试用）")
-    parser.add_argument("--num-epochs", type=int, default=None, help="覆盖 profile 的轮数（调试用）")
+    parser.add_argument("--num-epochs", type=int, default=None, help="覆盖 profile 的回合数（调试用）")
     args = parser.parse_args(argv)
     try:
         args.profile = check_profile(args.profile) if args.profile is not None else current_profile()
@@ -66,7 +66,7 @@ def report_checkpoints(directory, settings, args):
     store = CheckpointStore(directory)
     configs = configurations(BATCH_SIZES, LEARNING_RATES, settings["num_samples"], settings["num_epochs"], args.seed)
     found = [(c, store.load(c)) for c in configs]
-    done = [f"{c.name} {len(data['records'])}/{c.units} 轮" for c, data in found if data is not None]
+    done = [f"{c.name} {len(data['records'])}/{c.units} 个回合" for c, data in found if data is not None]
     if done:
         print("从检查点接着训练：" + "，".join(done), flush=True)
 
@@ -82,7 +82,7 @@ def main(argv=None):
         print(f"错误：输出目录 --out {str(out)!r} 不可写：{err}。请换一个可写的目录。", file=sys.stderr)
         return EXIT_UNUSABLE
     settings = args.settings
-    print(f"profile={args.profile}：{settings['num_samples']} 张训练图像 × {settings['num_epochs']} 轮，"
+    print(f"profile={args.profile}：{settings['num_samples']} 张训练图像 × {settings['num_epochs']} 个回合，"
           f"{len(BATCH_SIZES)} 个配置，{min(args.workers, len(BATCH_SIZES))} 个工作进程；检查点在 "
           f"{out / 'checkpoints'}" + ("（--fresh：从头开始）" if args.fresh else ""), flush=True)
     status = 0
@@ -105,12 +105,12 @@ def main(argv=None):
         write_outputs(result, out)
     except OSError as err:
         print(f"错误：无法写入结果文件（{err}）；每个结果文件都是原子写入的，要么是旧的完整文件，要么是新的。"
-              f"训练完的轮都在检查点里，腾出空间后再运行同一条命令 {again} 即可写出结果。", file=sys.stderr)
+              f"训练完的回合都在检查点里，腾出空间后再运行同一条命令 {again} 即可写出结果。", file=sys.stderr)
         return EXIT_UNUSABLE
     for run in result.runs:
         last = f"{run['train_epoch_losses'][-1]:.6f}" if run["train_epoch_losses"] else "-"
         print(f"batch_size={run['batch_size']:>3} lr={run['learning_rate']:.2f}  "
-              f"{len(run['train_epoch_losses'])}/{result.num_epochs} 轮  最后一轮损失 {last}  "
+              f"{len(run['train_epoch_losses'])}/{result.num_epochs} 个回合  最后一个回合损失 {last}  "
               f"训练用时 {run['seconds']:.1f} s  内存峰值 {run['peak_rss_mb']:.0f} MB"
               + ("" if run["finished"] else "  （未完成）"))
     print(f"总用时（wall time）：{result.wall_time:.1f} s；结果写入 {out}", flush=True)

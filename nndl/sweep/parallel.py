@@ -24,9 +24,9 @@ def configurations(batch_sizes, learning_rates, num_samples, num_epochs, seed):
 class SweepResult:
     """一次扫描的结果。`runs` 按输入顺序，每项是一个字典：
 
-    `batch_size`、`learning_rate`、`train_epoch_losses`（每轮平均损失）、`train_step_losses`
+    `batch_size`、`learning_rate`、`train_epoch_losses`（每个回合平均损失）、`train_step_losses`
     （`(global_step, loss)`，与 `RunnerV3` 相同）、`seconds`（训练这个配置所用的时间之和）、
-    `peak_rss_mb`（训练它的工作进程的内存峰值，MB）、`finished`（是否训练完全部轮数）。
+    `peak_rss_mb`（训练它的工作进程的内存峰值，MB）、`finished`（是否训练完全部回合数）。
     """
 
     runs: list
@@ -44,7 +44,7 @@ class SweepResult:
 
 
 class SweepError(RuntimeError):
-    """有配置没有训练完。`results` 是 `SweepResult`，其中训练完的配置（以及失败配置已完成的轮）都保留着。"""
+    """有配置没有训练完。`results` 是 `SweepResult`，其中训练完的配置（以及失败配置已完成的回合）都保留着。"""
 
     def __init__(self, message, results):
         super().__init__(message)
@@ -99,7 +99,7 @@ def sweep(batch_sizes=BATCH_SIZES, learning_rates=LEARNING_RATES, num_samples=No
         problems = "；".join(result.failures[i] for i in sorted(result.failures)) or str(err)
         raise SweepError(f"{len(result.failures) or '有'} 个配置没有训练完：{problems}\n"
                          f"已训练完的配置：{', '.join(finished) or '无'}（结果保存在本异常的 .results 中，"
-                         "失败配置已完成的轮也在其中）", result) from None
+                         "失败配置已完成的回合也在其中）", result) from None
     except KeyboardInterrupt as stop:
         if hasattr(stop, "results"):
             stop.results = sweep_result(stop.results, configs, num_workers)

@@ -8,7 +8,7 @@ from ..profile import check_profile, current_profile
 BATCH_SIZES = (16, 32, 64, 128, 256)
 LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.16)
 
-# quick：书中的五组配置，只用前 5000 张训练图像训练 5 轮；full：与书中完全相同（60000 张，30 轮）。
+# quick：书中的五组配置，只用前 5000 张训练图像训练 5 个回合；full：与书中完全相同（60000 张，30 个回合）。
 PROFILES = {
     "quick": {"num_samples": 5000, "num_epochs": 5},
     "full": {"num_samples": 60000, "num_epochs": 30},

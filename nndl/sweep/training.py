@@ -1,7 +1,7 @@
 """训练一个配置：书中的 LeNet（`lenet()`）、SGD、交叉熵与 `RunnerV3`，数据是内存里按顺序切片的张量。
 
 `train_epochs` 是读者要看的训练代码（第 7.2 节的 notebook 展示它）；`LeNetConfiguration` 把它接到实验运行器
-`nndl.experiment` 上：一个单位就是一轮，状态就是模型参数（SGD 除参数以外没有状态）。
+`nndl.experiment` 上：一个单位就是一个回合，状态就是模型参数（SGD 除参数以外没有状态）。
 """
 
 import math
@@ -18,7 +18,7 @@ from .settings import SEED
 # 仅供测试：设为某个批大小时，训练该批大小的工作进程会用 SIGKILL 结束自己（模拟被系统因内存不足杀掉）。
 KILL_HOOK_ENV = "NNDL_SWEEP_TEST_KILL_BATCH_SIZE"
 
-# 估计一轮的工作量（毫秒）：每步固定开销 + 每张图像的计算量。只用于决定先调度哪个配置。
+# 估计一个回合的工作量（毫秒）：每步固定开销 + 每张图像的计算量。只用于决定先调度哪个配置。
 _STEP_COST_MS = 1.2
 _IMAGE_COST_MS = 0.23
 
@@ -65,7 +65,7 @@ def lenet():
 
 
 def train_epochs(batch_size, learning_rate, num_samples, num_epochs, seed=SEED, state=None, on_step=None):
-    """用书中的 LeNet（`lenet()`）、SGD、交叉熵和 `RunnerV3` 训练 `num_epochs` 轮，返回该段的记录。
+    """用书中的 LeNet（`lenet()`）、SGD、交叉熵和 `RunnerV3` 训练 `num_epochs` 个回合，返回该段的记录。
 
     `state` 为 None 时用 `paddle.seed(seed)` 初始化一个新的 LeNet；否则从 `state`（参数名 → NumPy 数组）
     接着训练。返回 `(train_epoch_losses, train_step_losses, state)`，步号从 0 开始计。
@@ -102,11 +102,11 @@ def peak_rss_mb():
 
 
 class LeNetConfiguration:
-    """实验运行器的可训练对象：一个（批大小, 学习率）配置，每个单位用 `train_epochs` 接着训练一轮。
+    """实验运行器的可训练对象：一个（批大小, 学习率）配置，每个单位用 `train_epochs` 接着训练一个回合。
 
-    记录：`{"epoch": u, "train_loss": 本轮平均损失, "step_losses": [[全局步号, 损失], ...],
-    "peak_rss_mb": 训练它的进程的内存峰值}`。`train_epochs` 每轮开始时都用 `paddle.seed(seed)` 建模型，
-    再载入上一轮结束时的参数；训练中不用随机数，所以逐轮训练与一口气训练的每个损失逐位相同。
+    记录：`{"epoch": u, "train_loss": 本回合平均损失, "step_losses": [[全局步号, 损失], ...],
+    "peak_rss_mb": 训练它的进程的内存峰值}`。`train_epochs` 每个回合开始时都用 `paddle.seed(seed)` 建模型，
+    再载入上一个回合结束时的参数；训练中不用随机数，所以逐个回合训练与一口气训练的每个损失逐位相同。
     """
 
     def __init__(self, batch_size, learning_rate, num_samples, num_epochs, seed=SEED):
@@ -115,7 +115,7 @@ class LeNetConfiguration:
         self.steps_per_epoch = math.ceil(num_samples / batch_size)
         self.unit_cost = self.steps_per_epoch * (_STEP_COST_MS + _IMAGE_COST_MS * batch_size)
         self.params = None  # 参数名 → NumPy 数组；None 表示还没训练过
-        self.progress_hook = None  # 运行器设置：每步后以本轮完成的比例调用
+        self.progress_hook = None  # 运行器设置：每步后以本回合完成的比例调用
 
     def train_unit(self, unit):
         if os.environ.get(KILL_HOOK_ENV) == str(self.batch_size) and multiprocessing.parent_process():
