@@ -36,12 +36,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from prose_constants import CONSTANTS, MEASURED_PAGES  # noqa: E402
+from toc import toc_files  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------------------------
 # 找出正文里的数字
@@ -236,20 +236,7 @@ def check_page(path, page, constants, measured=False):
 
 def site_pages():
     """全站的页面（相对路径）：notebooks/ 下的全部 notebook，加上 _toc.yml 列出的全部页面。"""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(toc.get("parts", []))
+    files = toc_files(ROOT)
     pages = set()
     for f in files:
         for suffix in (".md", ".ipynb"):

@@ -43,6 +43,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from toc import toc_files  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
@@ -58,20 +61,7 @@ EXTRA_PAGES = ["index", "genindex", "search"]
 
 def toc_docnames():
     """_toc.yml 中按顺序列出的所有页面（不带扩展名）。"""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc.get("parts", []))
+    names = toc_files(ROOT)
     return [str(Path(name).with_suffix("")) if Path(name).suffix in (".md", ".ipynb") else name
             for name in names]
 
