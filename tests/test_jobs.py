@@ -77,8 +77,13 @@ def test_bad_job_lists_are_refused(tmp_path):
         run_jobs([Job("a", python(""), after=("missing",))], tmp_path)
 
 
+# The runner stands for `make test` started from a terminal, where Ctrl-C raises KeyboardInterrupt. A process started
+# in the background of a shell without job control inherits SIGINT as ignored (and Python then keeps it ignored), so
+# the runner restores Python's handler itself: otherwise the SIGINT case fails whenever pytest was launched that way.
 RUNNER = """
+import signal
 import sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {tools!r})
 from jobs import Job, run_jobs
 child = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); time.sleep(600)"
