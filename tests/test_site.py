@@ -481,6 +481,8 @@ if (document.documentElement.scrollWidth > window.innerWidth + slack) {
 }
 for (const el of article.querySelectorAll('*')) {
   if (reported.some(r => r.contains(el))) continue;
+  // MathJax 给读屏软件的 MathML 副本：绝对定位、用 clip 隐藏，从不显示，它的盒子不算版面。
+  if (el.closest('mjx-assistive-mml')) continue;
   const style = getComputedStyle(el);
   const rect = el.getBoundingClientRect();
   if (rect.width === 0 || rect.height === 0 || style.visibility === 'hidden') continue;
