@@ -35,9 +35,10 @@ book: $(VENV)/.installed
 
 # nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。tools/run_tests.py 让几部分同时运行、每个核同时
 # 只跑一个重的部分：1. nbval：本机与一种模拟的机器（默认 mix：无 AVX-512 的 CPU + 2 个线程）各跑一遍全部 notebook，
-# 机器相关的输出因此不会悄悄进入仓库；2. 单元测试（第一遍 nbval 结束时开始）；3. 敏感性测试（第二遍结束时开始；
-# tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；4. 浏览器测试（一开始就运行，不占核）：网站渲染
-# 保存的、nbval 核对的输出，不再第二遍执行 notebook（make book 仍然全部重新执行）。各部分的日志在 _build/test-logs/。
+# 机器相关的输出因此不会悄悄进入仓库；本机那一遍（control）在敏感性测试的副本设置下运行，就是它的对照；
+# 2. 敏感性测试（第一遍结束时开始；tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；3. 单元测试（第二遍
+# 结束时开始）；4. 浏览器测试（一开始就运行，不占核）：网站渲染保存的、nbval 核对的输出，不再第二遍执行 notebook
+# （make book 仍然全部重新执行）。各部分的日志在 _build/test-logs/。
 # TEST_VARIATION 选模拟的机器（tools/portability.py --list）；CI 不应把它设为空。
 TEST_VARIATION ?= mix
 test: $(VENV)/.installed browser
@@ -71,7 +72,7 @@ offline: $(VENV)/.installed
 	NNDL_SITE_STORED_OUTPUTS=1 $(PY) -m pytest tests/test_offline.py -v -s -p no:cacheprovider
 
 # 只运行敏感性测试（把每个 bug 打进项目的临时副本，断言 nbval 在一个结果单元格失败，而不是在源码清单；对照：未修改的
-# 副本在同样的设置下通过），最后打印每个 bug 被哪个 notebook 的哪个单元格抓住。
+# 副本里每个 notebook 在同样的设置下整个通过），最后打印每个 bug 被哪个 notebook 的哪个单元格、在几秒后抓住。
 sensitivity: $(VENV)/.installed
 	NNDL_PROFILE=quick $(PY) -m pytest tests/test_sensitivity.py -v -s
 

@@ -8,11 +8,10 @@ pytest processes instead of one process per notebook (a pytest start with nbval 
 - A notebook stops at its first failing cell (like -x, but per notebook: the other notebooks still run).
 - Processes given the same NNDL_WORKLIST_CLAIMS directory share the notebooks as a queue: each notebook runs in the
   first process that reaches it, and the others skip its cells without starting a kernel.
-- NNDL_WORKLIST_LAST_CELL names a JSON file {notebook path: nbval cell number}: such a notebook runs only up to that
-  cell (the later cells are skipped).
 - What happened to each notebook that ran here is written as JSON to NNDL_WORKLIST_REPORT:
   {"notebooks": {path: {"failed_cell": index or null, "failure": nbval's report of that cell, "error": a kernel
-  that did not start or stop, "passed": cells passed}}, "collect_errors": [...]}.
+  that did not start or stop, "passed": cells passed, "seconds": wall time from its kernel's start to its last
+  cell}}, "collect_errors": [...]}.
 """
 
 import hashlib
@@ -20,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,8 +30,7 @@ INHERITED_PYTHONPATH = os.environ.get("PYTHONPATH", "")
 _outcomes = {}  # the notebooks this process runs
 _elsewhere = set()  # the notebooks another process claimed first
 _collect_errors = []
-_last_cell = json.loads(Path(os.environ["NNDL_WORKLIST_LAST_CELL"]).read_text()) \
-    if os.environ.get("NNDL_WORKLIST_LAST_CELL") else {}
+_started = {}  # notebook -> time.monotonic() when its first cell was set up
 
 
 def _notebook(item):
@@ -51,19 +50,15 @@ def _claim(notebook):
     return True
 
 
-def run_notebooks(notebooks, workdir, jobs, last_cell=None, **env):
+def run_notebooks(notebooks, workdir, jobs, **env):
     """nbval on `notebooks` (each inside a project copy) in `jobs` pytest processes that share them as a queue
     (this plugin), with the environment variables `env` added: each kernel imports its copy's nndl, each notebook
-    stops at its first failing cell, and a notebook in `last_cell` ({notebook: nbval cell number}) after that cell.
-    Returns {notebook: {"failed_cell", "failure", "error", "passed"}}; a notebook no process reported on (a collection
-    error, a crashed process) maps to {"error": what the processes printed}."""
+    stops at its first failing cell. Returns {notebook: {"failed_cell", "failure", "error", "passed", "seconds"}}; a
+    notebook no process reported on (a collection error, a crashed process) maps to {"error": what the processes
+    printed}."""
     workdir = Path(workdir)
     (workdir / "claims").mkdir()
     env = {**os.environ, **env, "NNDL_WORKLIST_CLAIMS": str(workdir / "claims")}
-    env.pop("NNDL_WORKLIST_LAST_CELL", None)
-    if last_cell:
-        (workdir / "last_cell.json").write_text(json.dumps({str(Path(nb).resolve()): k for nb, k in last_cell.items()}))
-        env["NNDL_WORKLIST_LAST_CELL"] = str(workdir / "last_cell.json")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(HERE), env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "nbval_worklist",
                "-c", str(HERE.parent / "pyproject.toml"), "--rootdir", os.path.commonpath([workdir, *notebooks]),
@@ -85,7 +80,7 @@ def run_notebooks(notebooks, workdir, jobs, last_cell=None, **env):
         else:
             problems.append(f"pytest exited with {process.returncode} and no report:\n"
                             + output.read_text(encoding="utf-8")[-3000:])
-    missing = {"failed_cell": None, "failure": None, "passed": 0,
+    missing = {"failed_cell": None, "failure": None, "passed": 0, "seconds": 0.0,
                "error": "no process ran this notebook:\n" + "\n".join(problems)}
     return {notebook: outcomes.get(str(Path(notebook).resolve()), missing) for notebook in notebooks}
 
@@ -97,13 +92,12 @@ def pytest_runtest_setup(item):
     notebook = _notebook(item)
     if notebook in _elsewhere:
         pytest.skip("another process runs this notebook")
-    if notebook in _last_cell and item.cell_num > _last_cell[notebook]:
-        pytest.skip("after the last cell this run checks")
     if notebook not in _outcomes:
         if not _claim(notebook):
             _elsewhere.add(notebook)
             pytest.skip("another process runs this notebook")
-        _outcomes[notebook] = {"failed_cell": None, "failure": None, "error": None, "passed": 0}
+        _outcomes[notebook] = {"failed_cell": None, "failure": None, "error": None, "passed": 0, "seconds": 0.0}
+        _started[notebook] = time.monotonic()
         copy = Path(notebook).parent.parent
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(copy), INHERITED_PYTHONPATH) if p)
     outcome = _outcomes[notebook]
@@ -117,6 +111,7 @@ def pytest_runtest_makereport(item, call):
     outcome = _outcomes.get(_notebook(item))
     if outcome is None or report.skipped:
         return
+    outcome["seconds"] = time.monotonic() - _started[_notebook(item)]
     if report.failed and report.when == "call":
         outcome["failed_cell"] = item.cell_num
         outcome["failure"] = report.longreprtext

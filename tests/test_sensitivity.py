@@ -13,8 +13,10 @@ tests/sensitivity_bugs.py 列出维护者可能提交的“看似合理的 bug�
 `show_source(...)` 的单元格都带它、带它的单元格只显示源码）不参与比较：bug 改了源码，源码清单当然不同，但要证明的是
 页面上的结论（数值、排序、与 Paddle 的对照、书中的设置）能抓住它。一个 bug 若只被源码清单抓住，测试失败。
 
-另有两项对照：副本里的内核导入的确实是副本的 nndl（而不是原项目的可编辑安装）；每个 bug 涉及的 notebook 在未修改的
-副本里（同样的设置、同一批 pytest 进程）整个通过——否则副本特有的问题会让每个 bug 都显得被“抓住”。
+另有两项对照：副本里的内核导入的确实是副本的 nndl（而不是原项目的可编辑安装）；notebooks/ 下的每个 notebook 在未修改的
+副本里（同样的设置、同一批 pytest 进程）整个通过——否则副本特有的问题会让每个 bug 都显得被“抓住”。make test 把后者
+单独作为一部分运行（`-k test_unmodified_copy_passes`，NNDL_SENSITIVITY_JOBS=1），它就是 nbval 在本机上的那一遍：
+对照不多花时间。
 全部 notebook 由 NNDL_SENSITIVITY_JOBS（默认 2）个 pytest 进程当作队列分着跑（tests/nbval_worklist.py：
 每个 pytest 进程启动一次 nbval 约 2.5 核·秒，每个 notebook 一个进程的话 40 多个就是 100 多核·秒）。
 `-k` 只选几个 bug 时只运行它们（以及选中的对照）。
@@ -32,7 +34,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tools"))
 from nbval_worklist import run_notebooks  # noqa: E402
+from portability import notebooks_under  # noqa: E402
 from sensitivity_bugs import BUGS  # noqa: E402
 from test_show_source_tags import TAG as LISTING_TAG  # noqa: E402
 
@@ -140,7 +144,7 @@ class CaughtTable:
                     continue
                 first = cell["first_line"] if len(cell["first_line"]) <= 70 else cell["first_line"][:67] + "..."
                 terminalreporter.write_line(f"    {Path(cell['notebook']).name} Cell {cell['cell']} (cell {cell['index']}): {cell['kind']}, "
-                                            f"{cell['how']} | {first}")
+                                            f"{cell['how']}, after {cell['seconds']:.0f} s | {first}")
 
 
 def selected(request, name):
@@ -149,7 +153,8 @@ def selected(request, name):
 
 @pytest.fixture(scope="module")
 def sensitivity_runs(request, tmp_path_factory):
-    """跑完选中的 (bug, notebook) 组合与对照（-k 只选几个 bug 时只跑它们），返回 {键: run_notebooks 的结果}。"""
+    """跑完选中的 (bug, notebook) 组合与对照（-k 只选几个 bug 时只跑它们），都在同一个队列里，
+    返回 ({键: run_notebooks 的结果}, {bug 名: 抓住它的单元格})。"""
     parent = tmp_path_factory.mktemp("sensitivity")
     names = {item.callspec.params["bug"].name for item in selected(request, "test_suite_catches_bug")}
     bugs = [bug for bug in BUGS if bug.name in names]
@@ -164,6 +169,14 @@ def sensitivity_runs(request, tmp_path_factory):
              "nbformat": 4, "nbformat_minor": 5}
     (control / "notebooks" / "_kernel_imports_copy.ipynb").write_text(json.dumps(check), encoding="utf-8")
     tasks["control:kernel"] = control / "notebooks/_kernel_imports_copy.ipynb"
+    # 对照 2：每个 notebook 不加改动，在同样的副本设置下（同一批 pytest 进程、同样的环境）整个通过——所以每个
+    # “抓住”都来自 bug，而不来自副本本身（路径、data/ 的符号链接、NNDL_WORKERS=0、不比较的源码清单……）。
+    # 整本运行的对照最长，排在队列前面。make test 把它单独作为一部分运行（-k test_unmodified_copy_passes）：
+    # 它就是 nbval 在本机上的那一遍，不多花一秒。
+    if selected(request, "test_unmodified_copy_passes"):
+        for notebook in notebooks_under():
+            tasks[f"control:{notebook}"] = control / notebook
+
     for k, bug in enumerate(bugs):
         copy = make_copy(parent, f"bug{k:02d}")
         apply_bug(copy, bug)
@@ -173,34 +186,16 @@ def sensitivity_runs(request, tmp_path_factory):
     environment = dict(NNDL_PROFILE="quick", NNDL_PROGRESS="0",
                        # 几个 nbval 已经并行：实验在内核进程里训练（结果与多进程逐位相同）
                        NNDL_WORKERS=os.environ.get("NNDL_WORKERS", "0"))
-    (parent / "bugs").mkdir()
-    outcomes = run_notebooks(list(tasks.values()), parent / "bugs", JOBS, **environment)
+    (parent / "work").mkdir()
+    outcomes = run_notebooks(list(tasks.values()), parent / "work", JOBS, **environment)
     runs = {key: outcomes[notebook] for key, notebook in tasks.items()}
-
-    # 对照 2：每个 bug 涉及的 notebook，不加改动，在同样的副本设置下（同一个 run_notebooks、同样的环境）通过，直到
-    # 抓住它的 bug 的最后一个单元格为止——所以每个“抓住”都来自 bug，而不来自副本本身（路径、data/ 的符号链接、
-    # NNDL_WORKERS=0……）。之后的单元格没有抓住任何 bug，它们在 make test 的 nbval 部分照常核对；只跑到这里，
-    # 对照的花费约等于每个 notebook 最贵的一个 bug，而不是再执行一遍全部 notebook。
-    if selected(request, "test_unmodified_copy_passes"):
-        last_cell = {}
-        for bug in bugs:
-            for notebook in bug.notebooks:
-                outcome = runs[f"{bug.name}|{notebook}"]
-                cell = outcome["failed_cell"] if not outcome["error"] else None
-                if cell is not None:
-                    last_cell[notebook] = max(cell, last_cell.get(notebook, cell))
-        controls = {f"control:{notebook}": control / notebook for notebook in sorted(last_cell)}
-        (parent / "controls").mkdir()
-        outcomes = run_notebooks(list(controls.values()), parent / "controls", JOBS,
-                                 last_cell={control / nb: k for nb, k in last_cell.items()}, **environment)
-        for key, notebook in controls.items():
-            runs[key] = {**outcomes[notebook], "last_cell": last_cell[key.removeprefix("control:")]}
     shutil.rmtree(parent, ignore_errors=True)
 
     table = CaughtTable()
     for bug in bugs:
         table.rows[bug.name] = [
-            catching_cell(notebook, outcome) if outcome["failed_cell"] is not None and not outcome["error"]
+            {**catching_cell(notebook, outcome), "seconds": outcome["seconds"]}
+            if outcome["failed_cell"] is not None and not outcome["error"]
             else {"notebook": notebook, "cell": None, "how": "error" if outcome["error"] else "nbval passed"}
             for notebook in bug.notebooks for outcome in [runs[f"{bug.name}|{notebook}"]]]
     request.config.pluginmanager.register(table, "sensitivity-caught-table")
@@ -213,14 +208,23 @@ def test_copy_imports_its_own_nndl(sensitivity_runs):
         "副本里的内核没有导入副本的 nndl（或 nbval 在副本里无法运行）：" + describe(outcome) + (outcome["failure"] or "")
 
 
+def code_cells(notebook):
+    return sum(cell["cell_type"] == "code" for cell in json.loads((ROOT / notebook).read_text(encoding="utf-8"))["cells"])
+
+
 def test_unmodified_copy_passes(sensitivity_runs):
-    """对照：未修改的副本里每个涉及的 notebook 都整个通过——所以 bug 副本里的失败来自 bug，不来自副本本身。"""
-    controls = {key: outcome for key, outcome in sensitivity_runs[0].items() if key.startswith("control:notebooks/")}
-    assert controls, "没有运行对照（没有一个 bug 被抓住？）"
-    failed = {key: describe(outcome) + (outcome["failure"] or "")[-2000:] for key, outcome in controls.items()
-              if outcome["error"] or outcome["failed_cell"] is not None or outcome["passed"] != outcome["last_cell"] + 1}
-    assert not failed, ("未修改的副本里这些 notebook 没有通过（到抓住 bug 的最后一个单元格为止），"
-                        f"副本的设置（而不是 bug）会让单元格失败，敏感性测试的结论不可信：{failed}")
+    """对照：未修改的副本里每个 notebook 的每个单元格都通过——所以 bug 副本里的失败来自 bug，不来自副本本身。
+    这也是 make test 在本机上的那一遍 nbval（另一遍在模拟的机器上、按原样运行，也比较源码清单）。"""
+    controls = {key.removeprefix("control:"): outcome for key, outcome in sensitivity_runs[0].items()
+                if key.startswith("control:notebooks/")}
+    assert sorted(controls) == notebooks_under(), "对照没有运行 notebooks/ 下的每个 notebook"
+    for notebook, outcome in controls.items():
+        print(f"{notebook}: {describe(outcome)}, {outcome['seconds']:.0f} s")
+    failed = {notebook: describe(outcome) + "\n" + (outcome["failure"] or "")[-4000:]
+              for notebook, outcome in controls.items()
+              if outcome["error"] or outcome["failed_cell"] is not None or outcome["passed"] != code_cells(notebook)}
+    assert not failed, ("未修改的副本里这些 notebook 没有整个通过；副本的设置（而不是 bug）会让单元格失败，敏感性测试的"
+                        "结论不可信：\n" + "\n".join(f"{notebook}: {text}" for notebook, text in failed.items()))
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[bug.name for bug in BUGS])

@@ -6,16 +6,20 @@
 Parts (each in a session of its own; its whole output goes to _build/test-logs/<part>.log):
   site          the site built from the stored outputs, every page in headless Chromium (mostly waits on the browser,
                 so it runs beside the others without taking a core)
-  nbval-default nbval on every notebook, this machine as it is
-  nbval-<var>   nbval on every notebook under an emulated machine (default mix; tools/portability.py --list)
+  control       nbval on every notebook, this machine as it is, in the sensitivity test's copy setup: the test's
+                control (tests/test_sensitivity.py -k test_unmodified_copy_passes; an unmodified project copy, its own
+                nndl on the kernel's path, data/ a symlink, show-source listings not compared, NNDL_WORKERS=0), so the
+                control costs no extra run; it stops a notebook at its first failing cell
+  nbval-<var>   nbval on every notebook under an emulated machine (default mix; tools/portability.py --list), run as a
+                learner runs it: in the repository, listings compared, experiments in a worker process
   unit          pytest tests/ without the site, sensitivity and offline tests (includes the make lab test)
-  sensitivity   every bug of tests/sensitivity_bugs.py must make nbval fail in a result cell, not in a source listing;
-                its control: each involved notebook, unmodified, passes in the same copy setup up to the last cell that
-                caught a bug (its log ends with the table of which cell caught each bug)
-The four heavy parts take one slot each, as many slots as cores (at least 2), in this order: on 2 cores unit starts when
-the first nbval part ends and sensitivity when the second does. Why not all at once: Linux gives every session an equal
-share of the CPU, and Jupyter starts each kernel in a session of its own, so the sensitivity test's kernels would
-stretch both long nbval parts to the very end (measured: no faster). A part's log is printed when it fails.
+  sensitivity   every bug of tests/sensitivity_bugs.py must make nbval fail in a result cell, not in a source listing
+                (its log ends with the table of which cell caught each bug, and after how many seconds)
+The four heavy parts take one slot each, as many slots as cores (at least 2), in this order: on 2 cores sensitivity
+starts when the first of control and nbval-<var> ends, unit when the second does. Why not all at once: Linux gives every
+session an equal share of the CPU, and Jupyter starts each kernel in a session of its own, so the sensitivity test's
+kernels would stretch both long nbval parts to the very end (measured: no faster). A part's log is printed when it
+fails.
 Exit status 0 only if every part passed.
 """
 
@@ -34,16 +38,19 @@ def parts(variation, python=sys.executable):
     quick = {**os.environ, "NNDL_PROFILE": "quick", "NNDL_PROGRESS": "0"}
     pytest = [python, "-m", "pytest", "-p", "no:cacheprovider"]
     notebooks = notebooks_under()
-    nbval = [Job(f"nbval-{name}", nbval_command(notebooks, python), variation_env(name),
-                 about=f"{describe(name)}, {len(notebooks)} notebooks")
-             for name in ["default"] + ([variation] if variation else [])]
+    control = "test_unmodified_copy_passes or test_copy_imports_its_own_nndl"
+    nbval = [Job(f"nbval-{variation}", nbval_command(notebooks, python), variation_env(variation),
+                 about=f"{describe(variation)}, {len(notebooks)} notebooks")] if variation else []
     return [
         Job("site", pytest + ["tests/test_site.py"], {**quick, "NNDL_SITE_STORED_OUTPUTS": "1"}, light=True,
             about="site from the stored outputs + browser test"),
+        Job("control", pytest + ["tests/test_sensitivity.py", "-s", "-k", control],
+            {**variation_env("default"), "NNDL_SENSITIVITY_JOBS": "1"},
+            about=f"nbval on this machine as it is, {len(notebooks)} notebooks in the sensitivity test's copy setup"),
         *nbval,
+        Job("sensitivity", pytest + ["tests/test_sensitivity.py", "-rA", "-k", f"not ({control})"], quick),
         Job("unit", pytest + ["tests", "--ignore=tests/test_site.py", "--ignore=tests/test_sensitivity.py",
                               "--ignore=tests/test_offline.py"], quick),
-        Job("sensitivity", pytest + ["tests/test_sensitivity.py", "-rA"], quick),
     ]
 
 
