@@ -39,6 +39,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tools"))
 
 from prose_constants import CONSTANTS, MEASURED_PAGES  # noqa: E402
 from toc import toc_files  # noqa: E402

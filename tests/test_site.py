@@ -44,6 +44,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from toc import toc_files  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,27 +17,16 @@ from pathlib import Path
 
 import yaml
 
+from toc import toc_files
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "book" / "_data" / "run_cost_full.yml"
 EXECUTED = re.compile(r"(notebooks/[\w.-]+)\.ipynb: Executed notebook in ([\d.]+) seconds")
 
 
 def toc_notebooks():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if str(node.get("file", "")).startswith("notebooks/"):
-                names.append(str(Path(node["file"]).with_suffix("")))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return names
+    """The notebooks in _toc.yml's order, without suffix: ["notebooks/7-2-batch-size", ...]."""
+    return [str(Path(name).with_suffix("")) for name in toc_files(ROOT) if str(name).startswith("notebooks/")]
 
 
 def main(argv=None):

@@ -1,4 +1,5 @@
-"""The site's pages as _toc.yml lists them, in order (shared by the prose test and the browser test)."""
+"""The site's pages as _toc.yml lists them, in order (shared by the prose test, the browser test and
+tools/run_cost_full.py)."""
 
 from pathlib import Path
 
