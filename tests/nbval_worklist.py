@@ -82,7 +82,7 @@ def run_notebooks(notebooks, workdir, jobs, **env):
                             + output.read_text(encoding="utf-8")[-3000:])
     missing = {"failed_cell": None, "failure": None, "passed": 0, "seconds": 0.0,
                "error": "no process ran this notebook:\n" + "\n".join(problems)}
-    return {notebook: outcomes.get(str(Path(notebook).resolve()), missing) for notebook in notebooks}
+    return {notebook: outcomes.get(str(Path(notebook).resolve()), dict(missing)) for notebook in notebooks}
 
 
 @pytest.hookimpl(tryfirst=True)

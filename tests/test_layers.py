@@ -277,6 +277,14 @@ def test_paddle_bce_with_logits_wrong_at_zero():
         F.binary_cross_entropy_with_logits(o, paddle.to_tensor([[label]])).backward()
         grads.append(o.grad.item())
     assert grads == [-0.5, -1.5]
+    # paddle.nn.BCEWithLogitsLoss 调用同一个函数，梯度同样错误（7.6 节这样说）
+    layer_grads = []
+    for label in (0.0, 1.0):
+        o = paddle.zeros([1, 1])
+        o.stop_gradient = False
+        paddle.nn.BCEWithLogitsLoss()(o, paddle.to_tensor([[label]])).backward()
+        layer_grads.append(o.grad.item())
+    assert layer_grads == grads
     # 显式公式给出正确的值
     o = paddle.zeros([2, 1])
     o.stop_gradient = False

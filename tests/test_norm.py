@@ -343,3 +343,24 @@ def test_mnist_trainable_evaluates_on_the_test_set():
     assert not np.array_equal(dev_X.numpy(), train_X.numpy())
     record = trainable.train_unit(0)
     assert [d[0] for d in record["dev"]] == [1]  # two steps; evaluation needs step > 0
+
+
+def _conv_fc_parameters(norm, seed):
+    from nndl.experiment.seeding import seed_all
+
+    seed_all(seed)  # what the experiment runner does before it builds a configuration
+    model = NormCNN(norm)
+    return {k: v.numpy() for k, v in model.state_dict().items() if k.split(".")[0] in ("conv1", "conv2", "fc")}
+
+
+def test_the_three_networks_start_from_the_same_conv_and_fc_parameters():
+    """7.5.1.5 and exercise 7.8 say: one seed, so the conv and fc layers of none/bn/ln start from the same values
+    (the normalization layers' initial values are constants and draw no random numbers)."""
+    plain = _conv_fc_parameters(None, 0)
+    assert sorted(plain) == ["conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc.bias", "fc.weight"]
+    for norm in ("bn", "ln"):
+        other = _conv_fc_parameters(norm, 0)
+        assert sorted(other) == sorted(plain)
+        for key in plain:
+            np.testing.assert_array_equal(other[key], plain[key], err_msg=f"{norm}: {key}")
+    assert not np.array_equal(_conv_fc_parameters("bn", 1)["conv1.weight"], plain["conv1.weight"])

@@ -206,3 +206,27 @@ def test_compare_weight_decay_with_paddle_detects_wrong_coefficient(monkeypatch)
 
     monkeypatch.setattr(layers.BatchGD, "update", no_bias_decay)
     assert R.compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() > 1e-5
+
+
+def test_every_configuration_of_a_seed_starts_from_the_same_data_and_parameters():
+    """7.6 and exercise 7.9 say: one seed, so every run has the same data and initial parameters (dropout's model
+    draws its masks only when training)."""
+    from nndl.experiment.seeding import seed_all
+
+    def built(params, seed=0):
+        seed_all(seed)  # what the experiment runner does before it builds a configuration
+        trainable = R.moons_trainable(**params)
+        # the parameters in layer order (the dropout model numbers its layers differently: dropout layers between)
+        return trainable.X_train.numpy(), [(k.rsplit(".", 1)[1], v) for k, v in trainable.state_dict().items() if k != "t"]
+
+    X, reference = built(R.RUNS["none"])
+    configs = R.regularization_configs(1000) + R.exercise_configs(1000)
+    assert len(configs) == len(R.RUNS) + sum(len(v) for v in R.EXERCISE_VALUES.values())
+    for config in configs:
+        X_other, state = built(config.params)
+        np.testing.assert_array_equal(X_other, X, err_msg=config.name)
+        assert [k for k, _ in state] == [k for k, _ in reference] == ["W", "b"] * 3, config.name
+        for k, ((_, value), (_, expected)) in enumerate(zip(state, reference)):
+            np.testing.assert_array_equal(value, expected, err_msg=f"{config.name}: parameter {k}")
+    _, other_seed = built(R.RUNS["none"], seed=1)
+    assert not np.array_equal(other_seed[0][1], reference[0][1])

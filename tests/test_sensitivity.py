@@ -109,9 +109,10 @@ def describe(outcome):
     return f"Cell {outcome['failed_cell']} 失败"
 
 
-def catching_cell(notebook, outcome):
-    """抓住 bug 的单元格（`notebook` 是相对路径，读原项目里的那份）：下标、第一行、是不是源码清单、怎样失败的。"""
-    cells = json.loads((ROOT / notebook).read_text(encoding="utf-8"))["cells"]
+def catching_cell(path, notebook, outcome):
+    """抓住 bug 的单元格：下标、第一行、是不是源码清单、怎样失败的。读运行的那份副本 `path`（不读原项目：
+    运行期间原项目里的 notebook 可能正被改写），`notebook` 是表里显示的相对路径。"""
+    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
     index = [k for k, cell in enumerate(cells) if cell["cell_type"] == "code"][outcome["failed_cell"]]
     cell = cells[index]  # nbval 的 Cell N 是第 N 个代码单元格；index 数全部单元格（含 Markdown）
     source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
@@ -189,15 +190,18 @@ def sensitivity_runs(request, tmp_path_factory):
     (parent / "work").mkdir()
     outcomes = run_notebooks(list(tasks.values()), parent / "work", JOBS, **environment)
     runs = {key: outcomes[notebook] for key, notebook in tasks.items()}
-    shutil.rmtree(parent, ignore_errors=True)
+    for key, path in tasks.items():  # 对照要通过的单元格数：读运行的那份副本
+        runs[key]["code_cells"] = sum(cell["cell_type"] == "code"
+                                      for cell in json.loads(path.read_text(encoding="utf-8"))["cells"])
 
     table = CaughtTable()
     for bug in bugs:
         table.rows[bug.name] = [
-            {**catching_cell(notebook, outcome), "seconds": outcome["seconds"]}
+            {**catching_cell(tasks[key], notebook, outcome), "seconds": outcome["seconds"]}
             if outcome["failed_cell"] is not None and not outcome["error"]
             else {"notebook": notebook, "cell": None, "how": "error" if outcome["error"] else "nbval passed"}
-            for notebook in bug.notebooks for outcome in [runs[f"{bug.name}|{notebook}"]]]
+            for notebook in bug.notebooks for key in [f"{bug.name}|{notebook}"] for outcome in [runs[key]]]
+    shutil.rmtree(parent, ignore_errors=True)
     request.config.pluginmanager.register(table, "sensitivity-caught-table")
     return runs, table.rows
 
@@ -206,10 +210,6 @@ def test_copy_imports_its_own_nndl(sensitivity_runs):
     outcome = sensitivity_runs[0]["control:kernel"]
     assert outcome["passed"] == 1 and not outcome["error"], \
         "副本里的内核没有导入副本的 nndl（或 nbval 在副本里无法运行）：" + describe(outcome) + (outcome["failure"] or "")
-
-
-def code_cells(notebook):
-    return sum(cell["cell_type"] == "code" for cell in json.loads((ROOT / notebook).read_text(encoding="utf-8"))["cells"])
 
 
 def test_unmodified_copy_passes(sensitivity_runs):
@@ -222,7 +222,7 @@ def test_unmodified_copy_passes(sensitivity_runs):
         print(f"{notebook}: {describe(outcome)}, {outcome['seconds']:.0f} s")
     failed = {notebook: describe(outcome) + "\n" + (outcome["failure"] or "")[-4000:]
               for notebook, outcome in controls.items()
-              if outcome["error"] or outcome["failed_cell"] is not None or outcome["passed"] != code_cells(notebook)}
+              if outcome["error"] or outcome["failed_cell"] is not None or outcome["passed"] != outcome["code_cells"]}
     assert not failed, ("未修改的副本里这些 notebook 没有整个通过；副本的设置（而不是 bug）会让单元格失败，敏感性测试的"
                         "结论不可信：\n" + "\n".join(f"{notebook}: {text}" for notebook, text in failed.items()))
 
