@@ -36,8 +36,8 @@ book: $(VENV)/.installed
 # nbval 比较的是以 quick profile 保存的输出，所以测试总用 quick。tools/run_tests.py 让几部分同时运行、每个核同时
 # 只跑一个重的部分：1. nbval：本机与一种模拟的机器（默认 mix：无 AVX-512 的 CPU + 2 个线程）各跑一遍全部 notebook，
 # 机器相关的输出因此不会悄悄进入仓库；本机那一遍（control）在敏感性测试的副本设置下运行，就是它的对照；
-# 2. 敏感性测试（第一遍结束时开始；tests/sensitivity_bugs.py 中的每个 bug 都必须让 nbval 失败）；3. 单元测试（第二遍
-# 结束时开始）；4. 浏览器测试（一开始就运行，不占核）：网站渲染保存的、nbval 核对的输出，不再第二遍执行 notebook
+# 2. 单元测试（第一遍结束时开始）；3. 敏感性测试（第二遍结束时开始；tests/sensitivity_bugs.py 中的每个 bug 都必须让
+# nbval 失败）；4. 浏览器测试（一开始就运行，不占核）：网站渲染保存的、nbval 核对的输出，不再第二遍执行 notebook
 # （make book 仍然全部重新执行）。各部分的日志在 _build/test-logs/。
 # TEST_VARIATION 选模拟的机器（tools/portability.py --list）；CI 不应把它设为空。
 TEST_VARIATION ?= mix

@@ -168,8 +168,8 @@ BUGS = [
     # setting 1 (128, 0.04) in every epoch by a gap that shrinks below 1%, both behind the base run ----
     Bug("exercise 7.2: the two settings' learning rates swapped (setting 2 silently becomes the base run)",
         "notebooks/7-2-exercises.ipynb",
-        "learning_rates=[0.04, 0.02]",
-        "learning_rates=[0.02, 0.04]",
+        '(128, 0.04), \\"设置 2：学习率减半\\": (64, 0.02)}',
+        '(128, 0.02), \\"设置 2：学习率减半\\": (64, 0.04)}',
         ("notebooks/7-2-exercises.ipynb",)),
     # ---- exercises 7.3–7.6 (notebooks/7-3-exercises.ipynb) ----
     Bug("AdamW applies the decoupled decay after the Adam step instead of before",

@@ -15,8 +15,9 @@ Parts (each in a session of its own; its whole output goes to _build/test-logs/<
   unit          pytest tests/ without the site, sensitivity and offline tests (includes the make lab test)
   sensitivity   every bug of tests/sensitivity_bugs.py must make nbval fail in a result cell, not in a source listing
                 (its log ends with the table of which cell caught each bug, and after how many seconds)
-The four heavy parts take one slot each, as many slots as cores (at least 2), in this order: on 2 cores sensitivity
-starts when the first of control and nbval-<var> ends, unit when the second does. Why not all at once: Linux gives every
+The four heavy parts take one slot each, as many slots as cores (at least 2), in this order: on 2 cores unit starts
+when the first of control and nbval-<var> ends, sensitivity (last: its two processes share a queue and fill whatever
+the others leave idle) when the second does. Why not all at once: Linux gives every
 session an equal share of the CPU, and Jupyter starts each kernel in a session of its own, so the sensitivity test's
 kernels would stretch both long nbval parts to the very end (measured: no faster). A part's log is printed when it
 fails.
@@ -48,9 +49,9 @@ def parts(variation, python=sys.executable):
             {**variation_env("default"), "NNDL_SENSITIVITY_JOBS": "1"},
             about=f"nbval on this machine as it is, {len(notebooks)} notebooks in the sensitivity test's copy setup"),
         *nbval,
-        Job("sensitivity", pytest + ["tests/test_sensitivity.py", "-rA", "-k", f"not ({control})"], quick),
         Job("unit", pytest + ["tests", "--ignore=tests/test_site.py", "--ignore=tests/test_sensitivity.py",
                               "--ignore=tests/test_offline.py"], quick),
+        Job("sensitivity", pytest + ["tests/test_sensitivity.py", "-rA", "-k", f"not ({control})"], quick),
     ]
 
 
