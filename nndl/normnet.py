@@ -5,6 +5,7 @@
 
 网络（书中 7.5.1.5 节）：Conv2D(1→20, 5×5, padding 2) → [规范化] → ReLU → MaxPool 2 →
 Conv2D(20→20, 5×5, padding 2) → [规范化] → ReLU → MaxPool 2 → Linear(980→10)。
+卷积层是 `nndl.models.Conv2D`（即 `paddle.nn.Conv2D`，只是加偏置的写法快，前向的每个数不变）。
 规范化层放在卷积与激活之间：`norm=None` 不用，`'bn'` 用 `paddle.nn.BatchNorm2D`（书中的做法），
 `'ln'` 用 `paddle.nn.LayerNorm` 在每个样本的 (C, H, W) 上规范化（练习 7.8）。
 
@@ -19,6 +20,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
+from .models import Conv2D
 from .profile import check_profile
 
 # paddle.nn.BatchNorm2D 在训练模式下每次前向都提示“训练时总是记录滑动平均”，这正是这里要的行为。
@@ -80,9 +82,9 @@ class NormCNN(nn.Layer):
     def __init__(self, norm=None):
         super().__init__()
         self.norm = _check_norm(norm)
-        self.conv1 = nn.Conv2D(1, 20, kernel_size=5, padding=2)
+        self.conv1 = Conv2D(1, 20, kernel_size=5, padding=2)
         self.norm1 = _norm_layer(norm, 20, 28)
-        self.conv2 = nn.Conv2D(20, 20, kernel_size=5, padding=2)
+        self.conv2 = Conv2D(20, 20, kernel_size=5, padding=2)
         self.norm2 = _norm_layer(norm, 20, 14)
         self.fc = nn.Linear(980, 10)
 

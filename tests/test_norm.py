@@ -364,3 +364,22 @@ def test_the_three_networks_start_from_the_same_conv_and_fc_parameters():
         for key in plain:
             np.testing.assert_array_equal(other[key], plain[key], err_msg=f"{norm}: {key}")
     assert not np.array_equal(_conv_fc_parameters("bn", 1)["conv1.weight"], plain["conv1.weight"])
+
+
+def _records(results):
+    return {name: r.records for name, r in results.items()}
+
+
+def test_one_pool_for_the_page_gives_each_network_the_results_of_its_own_pool():
+    """7.5 trains none, bn and exercise 7.8's ln in one pool of two workers; each network's records equal those of the
+    separate runs the page used to make (none and bn together, then ln alone), bit for bit."""
+    from nndl.experiment import Config, run
+
+    tiny = {"num_train": 192, "num_test": 64, "num_epochs": 2, "eval_steps": 2}
+    configs = {norm: Config(name=norm or "none", build="nndl.normnet:mnist_norm_trainable",
+                            params={"norm": norm, **tiny}, units=2, seed=0) for norm in (None, "bn", "ln")}
+    together = run(list(configs.values()), workers=2, progress=False)
+    apart = {**run([configs[None], configs["bn"]], workers=0, progress=False),
+             **run([configs["ln"]], workers=0, progress=False)}
+    assert _records(together) == _records(apart)
+    assert together["ln"].records[-1]["dev"] != together["none"].records[-1]["dev"]

@@ -230,3 +230,13 @@ def test_every_configuration_of_a_seed_starts_from_the_same_data_and_parameters(
             np.testing.assert_array_equal(value, expected, err_msg=f"{config.name}: parameter {k}")
     _, other_seed = built(R.RUNS["none"], seed=1)
     assert not np.array_equal(other_seed[0][1], reference[0][1])
+
+
+def test_one_pool_for_the_page_gives_each_configuration_the_results_of_its_own_pool():
+    """7.6 trains its four runs and exercise 7.9's nine in one pool; each configuration's records equal those of the two
+    separate pools the page used to run, bit for bit."""
+    runs, exercise = R.regularization_configs(2000), R.exercise_configs(2000, values={"drop_rate": [0.7]})
+    together = run(runs + exercise, workers=2, progress=False)
+    apart = {**run(runs, workers=0, progress=False), **run(exercise, workers=0, progress=False)}
+    assert list(together) == [c.name for c in runs + exercise]
+    assert {n: r.records for n, r in together.items()} == {n: r.records for n, r in apart.items()}

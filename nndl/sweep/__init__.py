@@ -6,7 +6,7 @@
 1. 数据：每个工作进程把 MNIST 一次读成一个规范化好的张量（`nndl.data.mnist_tensors`），按批切片
    （`TensorBatches`），训练循环里没有逐样本的 Python 变换；
 2. 模型：`lenet()` 仍是书中的 `paddle.vision.models.LeNet`，只把卷积偏置的广播加法换成先 `expand` 再相加
-   （Paddle 3.3.1 的 CPU 广播加法占了 LeNet 训练时间的三分之一，见 `lenet` 的文档字符串）；
+   （Paddle 3.3.1 的 CPU 广播加法占了 LeNet 训练时间的三分之一，见 `nndl.models`）；
 3. 调度：每个配置是运行器的一个 `Config`，一个单位是一个回合（`LeNetConfiguration` 每个回合调用一次 `train_epochs`）。
    运行器每个核启动一个单线程工作进程，配置按回合在进程之间接力；SGD 除参数以外没有状态，训练不打乱数据，
    也不再用随机数，所以分段训练与一口气训练的每个损失值逐位相同（测试里有检查）。

@@ -13,6 +13,7 @@ import signal
 import numpy as np
 
 from ..data import mnist_tensors
+from ..models import lenet
 from .settings import SEED
 
 # 仅供测试：设为某个批大小时，训练该批大小的工作进程会用 SIGKILL 结束自己（模拟被系统因内存不足杀掉）。
@@ -37,31 +38,6 @@ class TensorBatches:
         for start in range(0, self.num_samples, self.batch_size):
             stop = start + self.batch_size
             yield self.images[start:stop], self.labels[start:stop]
-
-
-def lenet():
-    """书中的 `paddle.vision.models.LeNet(num_classes=10)`，只把两个卷积层加偏置的写法换成显式的 `expand`。
-
-    Paddle 3.3.1 在 CPU 上计算 `[N, C, H, W] + [1, C, 1, 1]` 的广播加法极慢（批大小 64 时第一层约 1.8 ms，
-    先 `expand` 成同形状再相加约 0.1 ms），卷积偏置占了 LeNet 训练时间的三分之一。换成 `expand` 后前向的
-    每个数都相同，参数名、初始化和 `state_dict` 也不变；只有偏置梯度的求和顺序不同，损失与书中流水线相差
-    float32 舍入误差的量级（见“性能”一页）。
-    """
-    import paddle
-    import paddle.nn.functional as F
-    from paddle.vision.models import LeNet
-
-    class Conv2DExpandedBias(paddle.nn.Conv2D):
-        def forward(self, x):
-            y = F.conv2d(x, self.weight, None, self._stride, self._padding, self._dilation, self._groups,
-                         self._data_format)
-            return y + self.bias.reshape([1, -1, 1, 1]).expand(y.shape)
-
-    model = LeNet(num_classes=10)
-    for layer in model.features:
-        if type(layer) is paddle.nn.Conv2D:
-            layer.__class__ = Conv2DExpandedBias
-    return model
 
 
 def train_epochs(batch_size, learning_rate, num_samples, num_epochs, seed=SEED, state=None, on_step=None):
