@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_pages.py                   # 速度比 + quick profile 下各页的重实验
     .venv/bin/python benchmarks/bench_pages.py --profile full    # full profile（书中的规模，约一小时）
     .venv/bin/python benchmarks/bench_pages.py --skip-pages      # 只测速度比
+    .venv/bin/python benchmarks/bench_pages.py --skip-pages --bias-drift   # 另测 (3)
 
 (1) 每个工作进程的速度：一个单线程子进程（与运行器的工作进程相同的环境变量）轮流训练每个模型的两种写法，
     批大小 64 的 MNIST 图像，优化器与页面上相同（Adam）；每种写法测 `--rounds` 轮，每轮 `--steps` 步，取中位数。
@@ -11,6 +12,8 @@
 (2) 各页的重实验：在临时目录里用 nbclient 执行每个有重实验的 notebook（与 `make book` 一样，运行器用全部核），
     按 MyST-NB 记录的时间戳统计调用运行器（`run(`、`sweep(`）的单元格的用时和整个 notebook 的用时。
     full profile 的检查点写在 runs/full/ 下：已有检查点时训练会接着做，用时就不代表速度，所以先确认它是空的。
+(3) `--bias-drift`：两种写法各训练一次 7.5.1.5 节带 BN 的网络（quick profile，运行器在本进程里），逐个参数比较训练
+    结束时的差别。只有求和顺序不同，差别大的参数就是对舍入误差敏感的参数（7.5.1.5 节的正文引用这个测量）。
 机器与其他进程共用时数字会偏低：每项测量前后都记录 `uptime` 的平均负载。
 """
 
@@ -111,6 +114,31 @@ def measure_throughput(steps, rounds):
         print(f"| {model} | {old:,.0f} | {new:,.0f} | {new / old:.2f}× |")
 
 
+def measure_bias_drift():
+    import numpy as np
+    import paddle
+
+    import nndl.models
+    from nndl.experiment import run
+    from nndl.normnet import norm_configs
+
+    final = {}
+    fast_forward = nndl.models.Conv2D.forward
+    try:
+        for label, forward in (("nndl", fast_forward), ("paddle", paddle.nn.Conv2D.forward)):
+            nndl.models.Conv2D.forward = forward
+            result = run(norm_configs("quick", norms=("bn",)), workers=0, progress=False)["bn"]
+            final[label] = {k: v.numpy() for k, v in result.trainable().model.state_dict().items()}
+    finally:
+        nndl.models.Conv2D.forward = fast_forward
+    print("\n(3) 7.5.1.5 节带 BN 的网络（quick profile）用两种写法训练后各参数的差别\n")
+    print("| 参数 | 最大绝对值 | 两种写法的最大差 | 相对差 |")
+    print("|---|---:|---:|---:|")
+    for name, a in final["nndl"].items():
+        diff, scale = float(np.abs(a - final["paddle"][name]).max()), float(np.abs(a).max())
+        print(f"| {name} | {scale:.4f} | {diff:.2e} | {diff / scale:.2e} |")
+
+
 def cell_seconds(cell):
     """nbclient 记下的单元格用时（秒）。"""
     from datetime import datetime
@@ -168,6 +196,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=30, help="测速时每轮的步数（默认 30）")
     parser.add_argument("--rounds", type=int, default=7, help="测速的轮数（默认 7）")
     parser.add_argument("--skip-pages", action="store_true", help="只测每个工作进程的速度比")
+    parser.add_argument("--bias-drift", action="store_true", help="另测两种写法训练出的 BN 网络各参数的差别")
     parser.add_argument("--throughput-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for name in ("steps", "rounds"):
@@ -186,6 +215,8 @@ def main(argv=None):
         return 0
     print(f"机器：{os.cpu_count()} 个逻辑 CPU；Python {sys.version.split()[0]}")
     measure_throughput(args.steps, args.rounds)
+    if args.bias_drift:
+        measure_bias_drift()
     if not args.skip_pages:
         measure_pages(args.profile, pages)
     return 0

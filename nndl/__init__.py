@@ -19,6 +19,8 @@
 - `make_moons`（第 3 章，7.4 与 7.6 使用，`nndl.data`）：两个半月形的二分类数据；
 - `nndl.data.load_mnist`（7.2）：离线读取并校验仓库内的 MNIST；
 - `nndl.check`：把手写优化器与 `paddle.optimizer` 逐步对照；
+- `nndl.models`（7.2、7.5、动手练习 7.5、7.6、7.8）：本章卷积网络共用的 `Conv2D`（即 `paddle.nn.Conv2D`，加偏置的写法
+  在 CPU 上更快）与书中的 LeNet `lenet()`；
 - `nndl.sweep`（7.2）：批大小实验，每组（批大小, 学习率）是实验运行器的一个配置；也是命令行
   `python -m nndl.sweep`（可中断、再运行同一条命令接着训练）；
 - `nndl.experiment`：实验运行器（`Config`、`run`、`LayerTrainable`、`mnist_tensors`、`runs_dir`），本章的重实验
