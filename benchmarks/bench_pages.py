@@ -9,7 +9,7 @@
     批大小 64 的 MNIST 图像，优化器与页面上相同（Adam）；每种写法测 `--rounds` 轮，每轮 `--steps` 步，取中位数。
     “Paddle 原写法”是 `paddle.nn.Conv2D`（`paddle.vision.models.LeNet` 与改动前的 `NormCNN` 用的就是它），
     “nndl.models.Conv2D”是本章现在用的写法。
-(2) 各页的重实验：在临时目录里用 nbclient 执行每个有重实验的 notebook（与 `make book` 一样，运行器用全部核），
+(2) 各页的重实验：用 nbclient 在内存里执行每个有重实验的 notebook（与 `make book` 一样，运行器用全部核），
     按 MyST-NB 记录的时间戳统计调用运行器（`run(`、`sweep(`）的单元格的用时和整个 notebook 的用时。
     full profile 的检查点写在 runs/full/ 下：已有检查点时训练会接着做，用时就不代表速度，所以先确认它是空的。
 (3) `--bias-drift`：两种写法各训练一次 7.5.1.5 节带 BN 的网络（quick profile，运行器在本进程里），逐个参数比较训练
@@ -20,18 +20,17 @@
 import argparse
 import json
 import os
-import shutil
+import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY_PAGES = ["7-2-batch-size", "7-2-exercises", "7-3-exercises", "7-4-initialization", "7-5-normalization",
                "7-6-regularization"]
-HEAVY_CALLS = ("run(", "sweep(")
+HEAVY_CALL = re.compile(r"\b(run|sweep)\(")  # 调用运行器的单元格（`show_run(` 不算）
 MODELS = {  # 名字 → (构建函数的说明, 学习率)
     "练习 7.5/7.6 的 LeNet": ("lenet", 0.001),
     "7.5.1.5 的网络（无规范化）": (None, 0.01),
@@ -157,35 +156,24 @@ def measure_pages(profile, pages):
 
     if profile == "full" and any((ROOT / "runs" / "full").glob("*/*")):
         sys.exit("runs/full/ 里已有检查点：训练会从那里接着做，用时不代表速度。先把 runs/full/ 移走再测。")
-    env = {"NNDL_PROFILE": profile, "NNDL_PROGRESS": "0"}
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
+    # 内核继承本进程的环境；这是脚本的最后一步，不必恢复
+    os.environ.update({"NNDL_PROFILE": profile, "NNDL_PROGRESS": "0"})
     print(f"\n(2) 各页的重实验（{profile} profile，运行器用全部核）\n")
     print("| notebook | 重实验单元格 | 重实验用时 | notebook 用时 | 负载（前） | 负载（后） |")
     print("|---|---:|---:|---:|---|---|")
     total = 0.0
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            for page in pages:
-                copy = Path(tmp) / f"{page}.ipynb"
-                shutil.copy(ROOT / "notebooks" / f"{page}.ipynb", copy)
-                notebook = nbformat.read(copy, as_version=4)
-                before, started = load_averages(), time.perf_counter()
-                # 与 nbval、网站构建一样在 notebooks/ 目录里执行（notebook 用相对路径找数据与 nndl）
-                NotebookClient(notebook, timeout=None, kernel_name="python3", record_timing=True,
-                               resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
-                seconds = time.perf_counter() - started
-                heavy = [(i, cell_seconds(c)) for i, c in enumerate(notebook.cells)
-                         if c.cell_type == "code" and any(call in c.source for call in HEAVY_CALLS)]
-                total += seconds
-                print(f"| {page} | {', '.join(str(i) for i, _ in heavy)} | {sum(s for _, s in heavy):.1f} s | "
-                      f"{seconds:.1f} s | {before} | {load_averages()} |", flush=True)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    for page in pages:  # 读入内存执行，不写回仓库里的 notebook
+        notebook = nbformat.read(ROOT / "notebooks" / f"{page}.ipynb", as_version=4)
+        before, started = load_averages(), time.perf_counter()
+        # 与 nbval、网站构建一样在 notebooks/ 目录里执行（notebook 用相对路径找数据与 nndl）
+        NotebookClient(notebook, timeout=None, kernel_name="python3", record_timing=True,
+                       resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+        seconds = time.perf_counter() - started
+        heavy = [(i, cell_seconds(c)) for i, c in enumerate(notebook.cells)
+                 if c.cell_type == "code" and HEAVY_CALL.search(c.source)]
+        total += seconds
+        print(f"| {page} | {', '.join(str(i) for i, _ in heavy)} | {sum(s for _, s in heavy):.1f} s | "
+              f"{seconds:.1f} s | {before} | {load_averages()} |", flush=True)
     print(f"\n这些 notebook 合计 {total:.0f} s（{total / 60:.1f} min）")
 
 
