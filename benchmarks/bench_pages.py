@@ -10,7 +10,7 @@
     “Paddle 原写法”是 `paddle.nn.Conv2D`（`paddle.vision.models.LeNet` 与改动前的 `NormCNN` 用的就是它），
     “nndl.models.Conv2D”是本章现在用的写法。
 (2) 各页的重实验：用 nbclient 在内存里执行每个有重实验的 notebook（与 `make book` 一样，运行器用全部核），
-    按 MyST-NB 记录的时间戳统计调用运行器（`run(`、`sweep(`）的单元格的用时和整个 notebook 的用时。
+    按 nbclient 记录的时间戳统计调用运行器（`run(`、`sweep(`）的单元格的用时和整个 notebook 的用时。
     full profile 的检查点写在 runs/full/ 下：已有检查点时训练会接着做，用时就不代表速度，所以先确认它是空的。
 (3) `--bias-drift`：两种写法各训练一次 7.5.1.5 节带 BN 的网络（quick profile，运行器在本进程里），逐个参数比较训练
     结束时的差别。只有求和顺序不同，差别大的参数就是对舍入误差敏感的参数（7.5.1.5 节的正文引用这个测量）。

@@ -21,9 +21,7 @@ class Conv2D(paddle.nn.Conv2D):
             return super().forward(x)
         y = F.conv2d(x, self.weight, None, self._stride, self._padding, self._dilation, self._groups,
                      self._data_format)
-        channel_axis = 1 if self._data_format == "NCHW" else 3
-        shape = [1, 1, 1, 1]
-        shape[channel_axis] = -1
+        shape = [1, -1, 1, 1] if self._data_format == "NCHW" else [1, 1, 1, -1]
         return y + self.bias.reshape(shape).expand(y.shape)
 
 

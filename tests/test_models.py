@@ -107,7 +107,7 @@ def test_normcnn_uses_the_fast_conv_and_equals_paddles(norm):
     assert_same_model(stock, fast, x, lambda out: F.cross_entropy(out, y))
 
 
-def test_exercise_lenet_uses_the_fast_conv(tmp_path):
+def test_exercise_lenet_uses_the_fast_conv():
     from nndl.mnist_tasks import optimizer_trainable
 
     trainable = optimizer_trainable("SGD", 0.01, num_train=64, num_test=32, num_epochs=1)
