@@ -217,10 +217,24 @@ def test_a_hard_kill_of_the_process_group_resumes_from_the_last_checkpoint(tmp_p
     saved = CheckpointStore(out).load(SLOW)["records"]
     assert 1 <= len(saved) < SLOW.units and len(saved) >= done
     assert saved == slow_reference.records[:len(saved)]  # what was saved is right
-    assert not list(out.glob("*.tmp"))
+    # A kill between save()'s write and its rename may leave the half-written temporary file; resuming removes it.
     resumed = run([SLOW], out_dir=out, workers=0, progress=False)[SLOW.name]
     assert resumed.records == slow_reference.records
     assert_same_state(resumed.state, slow_reference.state)
+    assert not list(out.glob("*.tmp"))
+
+
+def test_resuming_removes_a_half_written_checkpoint_left_by_a_kill(reference, tmp_path):
+    """The kill above lands mid-write only sometimes; here the leftover is planted, so the cleanup is always tested."""
+    config, other = CONFIGS[0], CONFIGS[1]
+    store = CheckpointStore(tmp_path)
+    leftover = tmp_path / f".{store.path(config).name}.abc123.tmp"
+    unrelated = tmp_path / f".{store.path(other).name}.def456.tmp"  # another configuration's: not this run's
+    leftover.write_bytes(b"half a checkpoint")
+    unrelated.write_bytes(b"half a checkpoint")
+    result = run([config], out_dir=tmp_path, workers=0, progress=False)[config.name]
+    assert result.records == reference[config.name].records
+    assert not leftover.exists() and unrelated.exists()
 
 
 def test_sigterm_stops_the_workers_keeps_the_checkpoint_and_says_how_to_continue(tmp_path, slow_reference):

@@ -57,6 +57,7 @@ def run(configs, out_dir=None, workers=None, progress=None, fresh=False):
     statuses = [Status(config.units) for config in configs]
     if store is not None:
         for config in configs:
+            store.remove_leftovers(config)
             if fresh:
                 store.remove(config)
         loaded = [None if fresh else store.load(config) for config in configs]  # 先全部检查，再开始训练

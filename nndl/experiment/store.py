@@ -127,6 +127,15 @@ class CheckpointStore:
                 except OSError:
                     pass
 
+    def remove_leftovers(self, config):
+        """删除 `config` 写到一半的临时文件：写入者在 `save` 的写入与改名之间被 SIGKILL 时会留下它（检查点本身
+        仍是上一个完整的版本）。只能由这个目录唯一的写入者（`run` 开始时）调用。"""
+        for leftover in self.dir.glob(f".{self.path(config).name}.*.tmp"):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                pass
+
     def remove(self, config):
         """删除 `config` 的检查点（fresh=True）。"""
         try:
