@@ -14,7 +14,7 @@
 - `nndl.op.LinearLayer`、`ReLU`、`Logistic`、`Dropout`、`MLP_3L`、`MLP_3L_dropout`、`BinaryCrossEntropyWithLogits`、
   `BatchGD`（7.6）：全部手写的三层网络、带 ℓ2 的损失与带权重衰减的梯度下降；`nndl.regularization`（7.6、动手
   练习 7.9）：训练循环 `train_model`、分类边界 `show_class_boundary` 与实验配置；
-- `nndl.training.train_f`、`nndl.training.train`（7.3.1）：被优化函数上的迭代与线性拟合的小批量训练；
+- `nndl.loops.train_f`、`nndl.loops.train`（7.3.1）：被优化函数上的迭代与线性拟合的小批量训练；
 - `RunnerV3`、`Accuracy`（第 4–5 章引入，7.2 使用）；`accuracy`（第 4 章，`nndl.metric`）；
 - `make_moons`（第 3 章，7.4 与 7.6 使用，`nndl.data`）：两个半月形的二分类数据；
 - `nndl.data.load_mnist`（7.2）：离线读取并校验仓库内的 MNIST；
@@ -75,7 +75,7 @@ from .op import (Adagrad, Adam, Linear, Momentum, NonFiniteError, Op, OptimizedF
 from .data import make_moons  # noqa: E402
 from .metric import accuracy  # noqa: E402
 from .runner import Accuracy, RunnerV3  # noqa: E402
-from .training import train, train_f  # noqa: E402
+from .loops import train, train_f  # noqa: E402
 
 __all__ = [
     "Op", "Optimizer", "SimpleBatchGD", "Adagrad", "RMSprop", "Momentum", "Adam", "NonFiniteError",

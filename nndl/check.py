@@ -32,7 +32,7 @@ import paddle
 
 from . import lr as nndl_lr
 from .op import AdaDelta, Adagrad, Adam, AdamW, Linear, Momentum, Nesterov, RMSprop, SimpleBatchGD
-from .training import cycled_minibatches
+from .loops import cycled_minibatches
 
 
 def paddle_scheduler(schedule):

@@ -21,7 +21,7 @@ from .op import (AdaDelta, Adagrad, Adam, Linear, Momentum, Nesterov, OptimizedF
                  RMSprop, SimpleBatchGD)
 from .plot3d import COLORS as _COLORS_3D
 from .plot3d import STYLES as _STYLES_3D
-from .training import train, train_f
+from .loops import train, train_f
 
 NAMES = ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam", "AdaDelta", "Nesterov")
 CLASSES = {"SGD": SimpleBatchGD, "AdaGrad": Adagrad, "RMSprop": RMSprop, "Momentum": Momentum, "Adam": Adam,

@@ -13,7 +13,7 @@ import paddle
 from matplotlib.figure import Figure
 
 from .op import OptimizedFunction, OptimizedFunction3D
-from .training import train, train_f
+from .loops import train, train_f
 
 # 书中的配色
 CONTOUR_COLORS = ["#e4007f", "#f19ec2", "#e86096", "#eb7aaa", "#f6c8dc", "#f5f5f5", "#000000"]

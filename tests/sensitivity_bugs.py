@@ -215,7 +215,7 @@ BUGS = [
         r'\"AdamW\": (\"AdamW\", 0.001, {\"weight_decay\": 0.0}),',
         ("notebooks/7-3-exercises.ipynb",)),
     Bug("7.3.1: the epoch loss averages every iteration so far (the book's np.mean(iter_loss))",
-        "nndl/training.py",
+        "nndl/loops.py",
         "epoch_loss.append(float(np.mean(batch_loss)))",
         "epoch_loss.append(float(np.mean(iter_loss)))",
         ("notebooks/7-3-1-setup.ipynb",)),

@@ -8,7 +8,7 @@ import pytest
 
 from nndl import compare, mnist_tasks
 from nndl.op import AdaDelta, Nesterov, OptimizedFunction, OptimizedFunction3D
-from nndl.training import train_f
+from nndl.loops import train_f
 
 
 # ---------- nndl.compare: AdaDelta and Nesterov join the comparison ----------

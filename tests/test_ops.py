@@ -7,7 +7,7 @@ import paddle
 import pytest
 
 from nndl import train, train_f
-from nndl.training import cycled_minibatches
+from nndl.loops import cycled_minibatches
 from nndl.op import Linear, Momentum, OptimizedFunction, OptimizedFunction3D, SimpleBatchGD
 
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 import nndl  # noqa: F401  （先于 paddle 的其余部分导入，屏蔽 ccache 警告）
 from nndl.op import Adagrad, Linear, OptimizedFunction, OptimizedFunction3D, SimpleBatchGD
 from nndl.plot import function_values, plot_2d, plot_curves, plot_loss, train_and_plot, train_and_plot_f
-from nndl.training import train_f
+from nndl.loops import train_f
 
 
 def _render(fig):

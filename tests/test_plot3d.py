@@ -16,7 +16,7 @@ from matplotlib import animation  # noqa: E402
 import nndl  # noqa: E402,F401
 from nndl import compare, plot3d  # noqa: E402
 from nndl.op import Adagrad, Adam, Momentum, OptimizedFunction, OptimizedFunction3D, RMSprop, SimpleBatchGD  # noqa: E402
-from nndl.training import train, train_f  # noqa: E402
+from nndl.loops import train, train_f  # noqa: E402
 
 
 def f3d(x0, x1):

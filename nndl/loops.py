@@ -1,4 +1,4 @@
-"""第 7.3 节的两个训练循环：在被优化函数上走 `epoch` 步的 `train_f`，和线性拟合的小批量 `train`。"""
+"""训练循环：7.3 节在被优化函数上迭代的 `train_f` 与线性拟合的小批量 `train`。"""
 
 import itertools
 import numbers
