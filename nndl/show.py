@@ -8,6 +8,8 @@ import textwrap
 
 from IPython.display import Code, Markdown
 
+from .validate import __all__ as VALIDATORS
+
 
 def prose(text):
     """把一句由运行结果算出的正文渲染成 Markdown：页面引用实验中的数字时用它，数字就不会与运行脱节。
@@ -45,8 +47,21 @@ def _raises_argument_error(node):
     return isinstance(node, ast.Raise) and isinstance(exc, ast.Name) and exc.id in _ARGUMENT_ERRORS
 
 
+def _calls_validator(node):
+    """`check_int(...)` 这样对 `nndl.validate` 的调用：一个表达式语句，或把调用结果赋给名字的赋值。"""
+    if not isinstance(node, (ast.Expr, ast.Assign)):
+        return False
+    call = node.value
+    return (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in VALIDATORS
+            and (isinstance(node, ast.Expr) or all(isinstance(t, (ast.Name, ast.Attribute, ast.Tuple))
+                                                   for t in node.targets)))
+
+
 def _is_check(node):
-    """参数检查：只抛出 TypeError/ValueError/KeyError 的 `if`（没有 else），或只包含这种 `if` 的 `for`。"""
+    """参数检查：只抛出 TypeError/ValueError/KeyError 的 `if`（没有 else），或只包含这种 `if` 的 `for`，或对
+    `nndl.validate` 中检查函数的调用（见 `_calls_validator`）。"""
+    if _calls_validator(node):
+        return True
     if isinstance(node, ast.If):
         return not node.orelse and all(isinstance(n, ast.Raise) and _raises_argument_error(n) for n in node.body)
     if isinstance(node, ast.For):
