@@ -49,7 +49,7 @@ def build(model, fast):
     from paddle.vision.models import LeNet
 
     from nndl.models import Conv2D, lenet
-    from nndl.normnet import NormCNN
+    from nndl.models import NormCNN
 
     kind, _ = MODELS[model]
     if kind == "lenet":
@@ -119,7 +119,7 @@ def measure_bias_drift():
 
     import nndl.models
     from nndl.experiment import run
-    from nndl.normnet import norm_configs
+    from nndl.sections.s7_5_normalization import norm_configs
 
     final = {}
     fast_forward = nndl.models.Conv2D.forward

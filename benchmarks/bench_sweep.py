@@ -6,7 +6,7 @@
 (a) 书中的流水线：`nndl.data.load_mnist('train', transform=mnist_transform)` 取前 N 张（`paddle.io.Subset`），
     `paddle.io.DataLoader(batch_size=..., shuffle=False)`，`RunnerV3`，一个配置接一个配置，在本进程里，
     Paddle 默认的线程设置；
-(b) `nndl.sweep.sweep`：经实验运行器 `nndl.experiment`，每核一个单线程工作进程，数据是内存中规范化好的张量。
+(b) `nndl.sections.s7_2_batch_size.sweep`（即 `nndl.sweep`）：经实验运行器 `nndl.experiment`，每核一个单线程工作进程，数据是内存中规范化好的张量。
 两者都从 `paddle.seed(0)` 初始化每个模型，并且规范化方式相同，所以每轮损失应当一致（表中给出最大差）。
 机器与其他进程共用，每次测量前后都记录 `uptime` 的平均负载。
 """
@@ -20,7 +20,8 @@ import time
 import nndl  # noqa: F401  （先于 paddle 导入，屏蔽无关的 ccache 警告）
 import paddle
 
-from nndl.sweep import BATCH_SIZES, LEARNING_RATES, PROFILES, default_workers, sweep
+from nndl.profile import sizes
+from nndl.sections.s7_2_batch_size import BATCH_SIZES, LEARNING_RATES, default_workers, sweep
 
 
 def load_averages():
@@ -74,7 +75,7 @@ def main():
     workers = args.workers or default_workers()
     n_configs = len(BATCH_SIZES)
     images = n_configs * args.samples * args.epochs
-    full = PROFILES["full"]
+    full = sizes("7.2", "full")
     full_images = n_configs * full["num_samples"] * full["num_epochs"]
     print(f"机器：{default_workers()} 个可用核（{os.cpu_count()} 个逻辑 CPU），{cpu_model()}；"
           f"Python {platform.python_version()}，Paddle {paddle.__version__}")

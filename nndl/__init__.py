@@ -2,36 +2,22 @@
 
 书中第 7 章的包导出 `RunnerV3`、`make_moons`、`accuracy` 与 `Accuracy`，这里同样可以 `from nndl import …`。
 
-各名字与引入它的章节：
+包按职责分成几个部分（CONTRIBUTING.md 逐一说明）：
 
-- `nndl.op.Op`、`nndl.op.Optimizer`、`nndl.op.SimpleBatchGD`（7.3.1）、`nndl.op.Adagrad`、`nndl.op.RMSprop`
-  （7.3.2）、`nndl.op.Momentum`、`nndl.op.Adam`（7.3.3）：算子与优化器基类和五个手写优化器；
-- `nndl.op.OptimizedFunction`（7.3.1，二维）、`nndl.op.OptimizedFunction3D`（7.3.4）、`nndl.op.Linear`（7.3.1）；
-- `nndl.op.BatchNorm`、`nndl.op.LayerNorm`（7.5）：批量规范化与层规范化；`nndl.normnet`（7.5.1.4、7.5.1.5、
-  动手练习 7.8）：累积滑动平均、MNIST 卷积网络 `NormCNN` 与实验配置；
-- `nndl.init`（7.4）：Xavier 与 He 初始化的标准差和区间；`nndl.mlp.MLP`（7.4.2.1，7.5.1.2 加上规范化）：记录每层
-  输出的前馈网络，以及 7.4.2.3 的实验配置；
-- `nndl.op.LinearLayer`、`ReLU`、`Logistic`、`Dropout`、`MLP_3L`、`MLP_3L_dropout`、`BinaryCrossEntropyWithLogits`、
-  `BatchGD`（7.6）：全部手写的三层网络、带 ℓ2 的损失与带权重衰减的梯度下降；`nndl.regularization`（7.6、动手
-  练习 7.9）：训练循环 `train_model`、分类边界 `show_class_boundary` 与实验配置；
-- `nndl.loops.train_f`、`nndl.loops.train`（7.3.1）：被优化函数上的迭代与线性拟合的小批量训练；
-- `RunnerV3`、`Accuracy`（第 4–5 章引入，7.2 使用）；`accuracy`（第 4 章，`nndl.metric`）；
-- `make_moons`（第 3 章，7.4 与 7.6 使用，`nndl.data`）：两个半月形的二分类数据；
-- `nndl.data.load_mnist`（7.2）：离线读取并校验仓库内的 MNIST；
-- `nndl.check`：把手写优化器与 `paddle.optimizer` 逐步对照；
-- `nndl.models`（7.2、7.5、动手练习 7.5、7.6、7.8）：本章卷积网络共用的 `Conv2D`（即 `paddle.nn.Conv2D`，加偏置的写法
-  在 CPU 上更快）与书中的 LeNet `lenet()`；
-- `nndl.sweep`（7.2）：批大小实验，每组（批大小, 学习率）是实验运行器的一个配置；也是命令行
-  `python -m nndl.sweep`（可中断、再运行同一条命令接着训练）；
-- `nndl.experiment`：实验运行器（`Config`、`run`、`LayerTrainable`、`mnist_tensors`、`runs_dir`），本章的重实验
-  都经由它并行、可中断续跑、逐位可复现地运行；
-- `nndl.plot`（7.3.1–7.3.3）：二维等高线与轨迹、损失曲线；`nndl.plot3d`（7.3.4）：曲面、轨迹动画与 HTML5 视频；
-- `nndl.compare`（超出本书的对比页）：七个优化器在三个实验上的运行与汇总表，`Basin`（7.3.4 中 (0,0) 的盆地）；
-- `nndl.show.show_source`：在 notebook 中显示包内实现的源码（`hide_checks=True` 略去参数检查）；`nndl.show.table`：结果表格
-  （网页上是 HTML 表格）；`nndl.show.prose`：正文里引用运行结果的句子，由运行渲染成 Markdown；
-- `nndl.profile`：`NNDL_PROFILE`（`quick`/`full`）选择重实验的规模；
-- `nndl.__version__`：本包的版本（网站提供的 wheel 与每个 notebook 的第一个代码单元都写明它）；`nndl.PYTHON_RANGE`：
-  支持的 Python 版本。
+- 不用自动微分的算子与优化器 `nndl.op`（7.3、7.5、7.6 节手写的一切）；初始化 `nndl.init`（7.4）；学习率调度
+  `nndl.lr`（动手练习 7.3）；
+- 数据 `nndl.data`（离线的 MNIST、`make_moons` 与它的训练/测试划分、7.3 节的拟合数据）；评价指标 `nndl.metric`
+  （`accuracy`、`Accuracy`）；优化轨迹的度量 `nndl.trajectory`；
+- `paddle.nn` 模型 `nndl.models`（卷积层 `Conv2D`、LeNet、`MLP`、`NormCNN`）；训练循环 `nndl.loops`；书中的
+  `RunnerV3`（`nndl.runner`）；
+- 与 Paddle 的对照 `nndl.check`；画图 `nndl.plot`、`nndl.plot3d`；页面上的源码、表格与正文 `nndl.show`；
+- 规模 `nndl.profile`（`NNDL_PROFILE` 与本章全部 quick/full 规模的登记表）；参数检查 `nndl.validate`；
+- 实验运行器 `nndl.experiment`：本章的重实验都经由它并行、可中断续跑、逐位可复现地运行；
+- 每个 notebook 的实验配方 `nndl.sections`（设置、实验配置与结果摘要）；`python -m nndl.sweep` 是 7.2 节的
+  命令行（`nndl.sweep` 只是指向 `nndl.sections.s7_2_batch_size` 的一行兼容路径）。
+
+`nndl.__version__`：本包的版本（网站提供的 wheel 与每个 notebook 的第一个代码单元都写明它）；`nndl.PYTHON_RANGE`：
+支持的 Python 版本。
 """
 
 import sys

@@ -3,7 +3,11 @@
 
 - `load_mnist(mode)`：书中用的 `paddle.vision.datasets.MNIST`（逐样本 `transform`，配合 `DataLoader`）；
 - `load_mnist_arrays(mode)`：整个数据集一次读成 NumPy 数组（第 7.2 节的快速实验用）；
-- `normalize_images(images)`：把 `[N, 28, 28]` 的灰度图变为 `[N, 1, 28, 28]`、取值 [0, 1] 的 float32（书中 7.2 的 `image / 255`）。
+- `normalize_images(images)`：把 `[N, 28, 28]` 的灰度图变为 `[N, 1, 28, 28]`、取值 [0, 1] 的 float32（书中 7.2 的 `image / 255`）；
+- `mnist_tensors(split, num_samples)`：前若干个样本的张量，每个进程缓存一份（实验运行器的工作进程用）。
+
+另外两个小数据集：`make_moons`（书中第 3 章）与 `moons_split`（7.4.2.3 与 7.6 节的训练/测试划分），以及 7.3 节
+线性拟合实验的数据 `make_fitting_data`。
 """
 
 import gzip
@@ -13,6 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import paddle
+
+from .validate import check_int
 
 # wheel 把仓库的 data/mnist/ 装成包内的 nndl/mnist/（pyproject.toml）；在仓库里（含可编辑安装）用 data/mnist/。
 _PACKAGED_DIR = Path(__file__).resolve().parent / "mnist"
@@ -183,3 +190,25 @@ def mnist_tensors(split, num_samples=None):
         cached = (num_samples, paddle.to_tensor(normalize_images(images)), paddle.to_tensor(labels.reshape(-1, 1)))
         _TENSOR_CACHE[split] = cached
     return cached[1], cached[2]
+
+
+def moons_split(n_samples=300, noise=0.5, num_train=200):
+    """7.4.2.3 与 7.6 节的数据：`make_moons(n_samples, shuffle=True, noise)`，前 `num_train` 个训练，其余测试。
+
+    返回 `((X_train, y_train), (X_test, y_test))`，标签为 float32、形状 `[N, 1]`（与 logits 同形，
+    `F.binary_cross_entropy_with_logits` 要求如此）。数据由调用前的 `paddle.seed` 决定。
+    """
+    num_train = check_int(num_train, "num_train", min_val=1, max_val=n_samples - 1)
+    X, y = make_moons(n_samples=n_samples, shuffle=True, noise=noise)
+    y = y.reshape([-1, 1])
+    return (X[:num_train], y[:num_train]), (X[num_train:], y[num_train:])
+
+
+def make_fitting_data(seed=0, num_samples=1000):
+    """7.3.1.2 节线性拟合实验的数据：`X` 取自 `paddle.randn`，$y = 0.5x_1 + 0.8x_2 + 0.01\\cdot noise$，返回 `(X, y)`。"""
+    paddle.seed(seed)
+    X = paddle.randn([num_samples, 2])
+    w = paddle.unsqueeze(paddle.to_tensor([0.5, 0.8]), axis=1)
+    noise = paddle.unsqueeze(0.01 * paddle.rand([num_samples]), axis=1)
+    y = paddle.matmul(X, w) + noise
+    return X, y

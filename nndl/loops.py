@@ -1,12 +1,18 @@
-"""训练循环：7.3 节在被优化函数上迭代的 `train_f` 与线性拟合的小批量 `train`。"""
+"""训练循环。
+
+- 7.3 节：在被优化函数上迭代的 `train_f`，线性拟合的小批量 `train`（及其分批 `minibatches`、`cycled_minibatches`）；
+- 7.6 节：手写网络的全批量循环 `train_iterations`，书中的 `train_model`，以及测试模式下的准确率 `eval_accuracy`。
+"""
 
 import itertools
+import math
 import numbers
 import warnings
 
 import numpy as np
 import paddle
 
+from .metric import accuracy
 from .op import NonFiniteError
 
 
@@ -80,3 +86,44 @@ def train(data, num_epochs, batch_size, model, calculate_loss, optimizer, verbos
         if verbose:
             print(f"epoch: {epoch}, loss: {epoch_loss[-1]:.6f}")
     return iter_loss, epoch_loss
+
+
+LOG_EVERY = 100  # 7.6 节：每 100 次迭代记录一次损失
+
+
+def eval_accuracy(model, X, y):
+    """测试模式下（Dropout 不丢弃）由 logits 算出的准确率（Python 浮点数，阈值 0 即 $\\sigma(o) \\ge 0.5$）；
+    之后模型回到训练模式。"""
+    model.eval()
+    try:
+        return accuracy(model(X), y, threshold=0.0).item()
+    finally:
+        model.train()
+
+
+def train_iterations(model, optimizer, loss_fn, X, y, num_iters, start=0, log_every=LOG_EVERY):
+    """全批量训练 `num_iters` 次：前向、损失、反向、更新。迭代编号从 `start + 1` 开始，
+    每 `log_every` 次记录一次 `[迭代编号, 损失]`；记录的损失不是有限值时抛出 `FloatingPointError`。"""
+    losses = []
+    model.train()
+    for i in range(start + 1, start + num_iters + 1):
+        loss = loss_fn(model(X), y)
+        loss_fn.backward()
+        optimizer.step()
+        if i % log_every == 0:
+            value = loss.item()
+            if not math.isfinite(value):
+                raise FloatingPointError(f"第 {i} 次迭代的损失不是有限值（{value}）")
+            losses.append([i, value])
+    return losses
+
+
+def train_model(X_train, y_train, X_test, y_test, model, optimizer, loss_fn, num_iters, log_every=LOG_EVERY,
+                verbose=True):
+    """书中的训练函数：全批量梯度下降 `num_iters` 次，每 `log_every` 次迭代记录一次损失，
+    最后打印并返回训练集与测试集的准确率。返回 `(losses, train_acc, test_acc)`。"""
+    losses = train_iterations(model, optimizer, loss_fn, X_train, y_train, num_iters, log_every=log_every)
+    train_acc, test_acc = eval_accuracy(model, X_train, y_train), eval_accuracy(model, X_test, y_test)
+    if verbose:
+        print(f"train accuracy: {train_acc:.4f}, test accuracy: {test_acc:.4f}")
+    return losses, train_acc, test_acc

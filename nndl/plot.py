@@ -1,5 +1,5 @@
 """7.3 节的二维图：被优化函数的等高线与参数更新轨迹（书中的 `plot_2d`/`train_and_plot_f`），
-以及简单拟合实验的损失曲线（书中的 `plot_loss`/`train_and_plot`）。
+以及简单拟合实验的损失曲线（书中的 `plot_loss`/`train_and_plot`）；7.6 节的分类边界 `show_class_boundary`。
 
 每个函数都新建并返回一个 `matplotlib.figure.Figure`（不经过 `pyplot`，因此不会在单元格结束时被重复显示，
 也不会积累打开的图）；在 notebook 里把返回的 Figure 放在单元格最后一行或 `display(fig)` 即可显示。
@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 import paddle
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from .op import OptimizedFunction, OptimizedFunction3D
@@ -175,3 +176,50 @@ def plot_curves(curves, title=None, xlabel="iteration", ylabel="loss", logy=Fals
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7.6 节：二分类模型在平面上的分类边界
+
+
+def class_grid(x1_range=(-2.0, 3.0), x2_range=(-3.0, 3.0), resolution=200):
+    """`resolution × resolution` 的网格：返回 `x1`、`x2`（一维坐标）与全部网格点 `[resolution², 2]`。"""
+    x1 = np.linspace(*x1_range, resolution, dtype="float32")
+    x2 = np.linspace(*x2_range, resolution, dtype="float32")
+    grid = np.stack(np.meshgrid(x1, x2), axis=-1).reshape(-1, 2)
+    return x1, x2, grid
+
+
+def predict_grid(model, x1_range=(-2.0, 3.0), x2_range=(-3.0, 3.0), resolution=200):
+    """模型（测试模式）在网格上预测的类别，形状 `[resolution, resolution]`（行对应 x2，列对应 x1）。"""
+    x1, x2, grid = class_grid(x1_range, x2_range, resolution)
+    model.eval()
+    try:
+        logits = model(paddle.to_tensor(grid))
+    finally:
+        model.train()
+    return x1, x2, (logits.numpy().reshape(resolution, resolution) >= 0).astype(int)
+
+
+def show_class_boundary(model, X_train, y_train, ax=None, title=None,
+                        x1_range=(-2.0, 3.0), x2_range=(-3.0, 3.0), resolution=200):
+    """书中的 `show_class_boundary`：在 $x_1 \\in [-2, 3]$、$x_2 \\in [-3, 3]$ 的 200×200 网格上按预测类别填色
+    （画成一张图像，而不是四万个散点），再画出训练样本。返回所用的 `Axes`（`ax` 为 None 时画在一张新 Figure 上，
+    用 `ax.figure` 显示）。"""
+    if ax is None:
+        ax = Figure(figsize=(5, 4.5)).subplots()
+    x1, x2, classes = predict_grid(model, x1_range, x2_range, resolution)
+    ax.imshow(classes, origin="lower", extent=(x1[0], x1[-1], x2[0], x2[-1]), aspect="auto",
+              cmap=ListedColormap(["#f2c5c5", "#c5d5f2"]), vmin=0, vmax=1, interpolation="nearest")
+    X, y = np.asarray(X_train), np.asarray(y_train).reshape(-1)
+    for label, color, marker in ((0, "#c0392b", "o"), (1, "#1f4e9c", "^")):
+        points = X[y == label]
+        ax.scatter(points[:, 0], points[:, 1], s=14, c=color, marker=marker, edgecolors="white", linewidths=0.4,
+                   label=f"class {label}")
+    ax.set_xlim(x1_range)
+    ax.set_ylim(x2_range)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,10 +1,10 @@
-"""nndl.compare.Basin 与 polyline_distance：7.3.4 判断轨迹是否进入 (0,0) 盆地所用的工具。"""
+"""nndl.trajectory.Basin 与 polyline_distance：7.3.4 判断轨迹是否进入 (0,0) 盆地所用的工具。"""
 
 import numpy as np
 import pytest
 
 import nndl  # noqa: F401
-from nndl.compare import Basin, polyline_distance
+from nndl.trajectory import Basin, polyline_distance
 from nndl.op import OptimizedFunction, OptimizedFunction3D
 
 

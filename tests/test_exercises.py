@@ -1,4 +1,5 @@
-"""The exercises' builders (nndl.mnist_tasks) and the comparison page's two added optimizers (nndl.compare)."""
+"""The exercises' recipe (nndl.sections.s7_3_exercises) and the comparison page's two added optimizers
+(nndl.sections.s7_3_5_comparison)."""
 
 import warnings
 
@@ -6,12 +7,14 @@ import numpy as np
 import paddle
 import pytest
 
-from nndl import compare, mnist_tasks
+from nndl.profile import sizes
+from nndl.sections import s7_3_5_comparison as compare
+from nndl.sections import s7_3_exercises as mnist_tasks
 from nndl.op import AdaDelta, Nesterov, OptimizedFunction, OptimizedFunction3D
 from nndl.loops import train_f
 
 
-# ---------- nndl.compare: AdaDelta and Nesterov join the comparison ----------
+# ---------- the comparison recipe: AdaDelta and Nesterov join the comparison ----------
 
 def test_names_settings_and_colors_cover_every_optimizer():
     assert compare.NAMES[:5] == ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam")
@@ -44,34 +47,34 @@ def test_run_2d_and_3d_with_the_extra_optimizers_match_direct_runs():
     assert not runs_3d["AdaDelta"].warnings
 
 
-# ---------- nndl.mnist_tasks: the MNIST exercises' builder ----------
+# ---------- the exercises' recipe: the MNIST exercises' builder ----------
 
-def test_make_optimizer_builds_the_named_paddle_optimizer():
+def test_paddle_optimizer_builds_the_named_paddle_optimizer():
     layer = paddle.nn.Linear(2, 1)
-    opt = mnist_tasks.make_optimizer("AdamW", 0.001, layer.parameters(), {"weight_decay": 0.05})
+    opt = mnist_tasks.paddle_optimizer("AdamW", 0.001, layer.parameters(), {"weight_decay": 0.05})
     assert type(opt) is paddle.optimizer.AdamW
-    opt = mnist_tasks.make_optimizer("Momentum", 0.01, layer.parameters(), {"momentum": 0.8})
+    opt = mnist_tasks.paddle_optimizer("Momentum", 0.01, layer.parameters(), {"momentum": 0.8})
     assert type(opt) is paddle.optimizer.Momentum
 
 
-@pytest.mark.parametrize("args, argument", [
-    (("Adamax", 0.001), "optimizer"),
-    (("Adam", 0), "lr"),
-    (("Adam", True), "lr"),
-    (("SGD", 0.1, {"momentum": 0.9}), "options"),
+@pytest.mark.parametrize("args, error, argument", [
+    (("Adamax", 0.001), ValueError, "optimizer"),
+    (("Adam", 0), ValueError, "lr"),
+    (("Adam", True), TypeError, "lr"),
+    (("SGD", 0.1, {"momentum": 0.9}), ValueError, "options"),
 ])
-def test_make_optimizer_names_the_bad_argument(args, argument):
-    with pytest.raises(ValueError, match=argument):
-        mnist_tasks.make_optimizer(*args[:2], paddle.nn.Linear(2, 1).parameters(), *args[2:])
+def test_paddle_optimizer_names_the_bad_argument(args, error, argument):
+    with pytest.raises(error, match=argument):
+        mnist_tasks.paddle_optimizer(*args[:2], paddle.nn.Linear(2, 1).parameters(), *args[2:])
 
 
 def test_profiles_and_configs():
-    quick, full = mnist_tasks.profile_settings("quick"), mnist_tasks.profile_settings("full")
+    quick, full = sizes("7.3 练习", "quick"), sizes("7.3 练习", "full")
     assert quick["num_train"] <= 2000 and quick["num_epochs"] <= 2
     assert full["num_train"] == 60000 and full["num_test"] == 10000
     configs = mnist_tasks.configs({"a": ("Adam", 0.001, {}), "b": ("SGD", 0.04, {})}, "quick", seed=3)
     assert [c.name for c in configs] == ["a", "b"]
-    assert configs[0].build == "nndl.mnist_tasks:optimizer_trainable"
+    assert configs[0].build == "nndl.sections.s7_3_exercises:optimizer_trainable"
     assert configs[1].params["optimizer"] == "SGD" and configs[1].units == quick["num_epochs"]
     assert all(c.seed == 3 for c in configs)
 

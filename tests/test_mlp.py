@@ -1,4 +1,4 @@
-"""nndl.mlp: the 7.4 MLP (initialization by name, every layer's output recorded in z) and layer_variances."""
+"""nndl.models.MLP and the 7.4 recipe (nndl.sections.s7_4_initialization): the 7.4 MLP (initialization by name, every layer's output recorded in z) and layer_variances."""
 
 import math
 
@@ -8,7 +8,8 @@ import paddle.nn as nn
 import pytest
 
 from nndl.init import xavier_normal_std, xavier_uniform_r
-from nndl.mlp import MLP, layer_variances
+from nndl.models import MLP
+from nndl.sections.s7_4_initialization import layer_variances
 
 SIZES = [100, 200, 400, 300, 200, 100]
 
@@ -93,7 +94,7 @@ def test_normalize_hook_is_called_before_the_activation_of_every_layer():
 @pytest.mark.parametrize("kwargs, error, word", [
     ({"layers_size": [100]}, ValueError, "layers_size"),
     ({"layers_size": [100, 0, 3]}, ValueError, "layers_size"),
-    ({"layers_size": [100, 2.5]}, ValueError, "layers_size"),
+    ({"layers_size": [100, 2.5]}, TypeError, "layers_size"),
     ({"layers_size": "100,200"}, TypeError, "layers_size"),
     ({"init_fn_name": 1}, TypeError, "init_fn_name"),
     ({"init_fn": None}, TypeError, "init_fn"),
@@ -143,27 +144,27 @@ def test_layer_variances_bad_input_names_the_argument(kwargs, word):
 
 # --- 7.4.2.3: the moons experiment's builder ---
 
-def test_moons_data_is_the_seeded_make_moons_split():
+def test_moons_split_is_the_seeded_make_moons_split():
     from nndl import make_moons
-    from nndl.mlp import moons_data
+    from nndl.data import moons_split
 
     paddle.seed(7)
-    (X_train, y_train), (X_dev, y_dev) = moons_data(n_samples=300, noise=0.5, num_train=200)
+    (X_train, y_train), (X_dev, y_dev) = moons_split(n_samples=300, noise=0.5, num_train=200)
     paddle.seed(7)
     X, y = make_moons(n_samples=300, shuffle=True, noise=0.5)
     assert X_train.shape == [200, 2] and y_train.shape == [200, 1] and X_dev.shape == [100, 2]
     np.testing.assert_array_equal(np.concatenate([X_train.numpy(), X_dev.numpy()]), X.numpy())
     np.testing.assert_array_equal(np.concatenate([y_train.numpy(), y_dev.numpy()])[:, 0], y.numpy())
     with pytest.raises(ValueError, match="num_train"):
-        moons_data(n_samples=300, num_train=300)
+        moons_split(n_samples=300, num_train=300)
 
 
 def test_moons_trainable_is_the_books_configuration_and_trains():
-    from nndl.mlp import MOONS_LAYERS, moons_trainable
+    from nndl.sections.s7_4_initialization import MOONS_LAYERS, init_trainable
 
     paddle.seed(0)
     np.random.seed(0)
-    trainable = moons_trainable("xavier_normal", num_epochs=21)
+    trainable = init_trainable("xavier_normal", num_epochs=21)
     model = trainable.model
     assert isinstance(model, MLP) and model.layers_size == list(MOONS_LAYERS) == [2, 300, 500, 700, 400, 1]
     assert isinstance(model.act_fn, nn.Tanh) and model.init_fn is xavier_normal_std
@@ -179,17 +180,17 @@ def test_moons_trainable_is_the_books_configuration_and_trains():
 
 def test_moons_trainable_initializations_and_activation_by_name():
     from nndl.init import kaiming_normal_std
-    from nndl.mlp import moons_trainable
+    from nndl.sections.s7_4_initialization import init_trainable
 
     paddle.seed(0)
-    he = moons_trainable("kaiming_normal", act="relu", num_epochs=1).model
+    he = init_trainable("kaiming_normal", act="relu", num_epochs=1).model
     assert isinstance(he.act_fn, nn.ReLU) and he.init_fn is kaiming_normal_std
     w = he.linear[2].weight.numpy()  # [500, 700]: 350 000 draws, std error of the std 0.12%
     assert abs(w.std() / kaiming_normal_std(500) - 1) < 6 / math.sqrt(2 * w.size)
-    standard = moons_trainable("standard_normal", num_epochs=1).model
+    standard = init_trainable("standard_normal", num_epochs=1).model
     w = standard.linear[2].weight.numpy()
     assert abs(w.std() - 1) < 6 / math.sqrt(2 * w.size)
     with pytest.raises(ValueError, match="init"):
-        moons_trainable("xavier", num_epochs=1)
+        init_trainable("xavier", num_epochs=1)
     with pytest.raises(ValueError, match="act"):
-        moons_trainable("xavier_normal", act="sigmoid", num_epochs=1)
+        init_trainable("xavier_normal", act="sigmoid", num_epochs=1)

@@ -15,7 +15,7 @@ from paddle.utils import unique_name
 from paddle.vision.models import LeNet
 
 from nndl.models import Conv2D, lenet
-from nndl.normnet import NormCNN
+from nndl.models import NormCNN
 
 GRAD_TOL = 5e-5
 
@@ -108,7 +108,7 @@ def test_normcnn_uses_the_fast_conv_and_equals_paddles(norm):
 
 
 def test_exercise_lenet_uses_the_fast_conv():
-    from nndl.mnist_tasks import optimizer_trainable
+    from nndl.sections.s7_3_exercises import optimizer_trainable
 
     trainable = optimizer_trainable("SGD", 0.01, num_train=64, num_test=32, num_epochs=1)
     convs = [layer for layer in trainable.inner.model.sublayers() if isinstance(layer, paddle.nn.Conv2D)]

@@ -14,8 +14,9 @@ import paddle.nn as nn
 import pytest
 
 from nndl.check import compare_batchnorm_with_paddle, compare_layernorm_with_paddle
-from nndl.mlp import MLP
-from nndl.normnet import NormCNN, accumulate_moving_averages, profile_settings
+from nndl.models import MLP, NormCNN
+from nndl.profile import sizes
+from nndl.sections.s7_5_normalization import accumulate_moving_averages
 from nndl.op import BatchNorm, LayerNorm
 
 OUTPUT_TOL = 2e-5
@@ -58,8 +59,8 @@ class SwappedMomentumBatchNorm(BatchNorm):
 
 
 def test_paddle_check_catches_swapped_momentum(monkeypatch):
-    import nndl.op.norm
-    monkeypatch.setattr(nndl.op.norm, "BatchNorm", SwappedMomentumBatchNorm)
+    import nndl.check.norm
+    monkeypatch.setattr(nndl.check.norm, "BatchNorm", SwappedMomentumBatchNorm)
     deviation = compare_batchnorm_with_paddle([64, 20], num_batches=3)
     assert deviation["train_output"] < OUTPUT_TOL  # the batch statistics are unaffected …
     assert deviation["moving_mean"] > 0.1  # … the moving averages are not
@@ -272,8 +273,8 @@ def test_norm_cnn_shapes_and_layers(norm, layer):
 
 
 def test_full_profile_is_the_books_setting():
-    assert profile_settings("full") == {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300}
-    quick = profile_settings("quick")
+    assert sizes("7.5", "full") == {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300}
+    quick = sizes("7.5", "quick")
     assert quick["num_train"] < 60000 and quick["num_test"] <= 10000
 
 
@@ -331,10 +332,10 @@ def test_norm_cnn_and_warm_up_reject_bad_arguments():
 def test_mnist_trainable_evaluates_on_the_test_set():
     """7.5.1.5: the book builds dev_loader from the training set; here the dev data is MNIST's test split."""
     from nndl.experiment import mnist_tensors
-    from nndl.normnet import mnist_norm_trainable
+    from nndl.sections.s7_5_normalization import norm_trainable
 
     paddle.seed(0)
-    trainable = mnist_norm_trainable("bn", num_train=128, num_test=50, num_epochs=1, eval_steps=1)
+    trainable = norm_trainable("bn", num_train=128, num_test=50, num_epochs=1, eval_steps=1)
     dev_X, dev_y = trainable.dev_data
     test_X, test_y = mnist_tensors("test", 50)
     np.testing.assert_array_equal(dev_X.numpy(), test_X.numpy())
@@ -376,7 +377,7 @@ def test_one_pool_for_the_page_gives_each_network_the_results_of_its_own_pool():
     from nndl.experiment import Config, run
 
     tiny = {"num_train": 192, "num_test": 64, "num_epochs": 2, "eval_steps": 2}
-    configs = {norm: Config(name=norm or "none", build="nndl.normnet:mnist_norm_trainable",
+    configs = {norm: Config(name=norm or "none", build="nndl.sections.s7_5_normalization:norm_trainable",
                             params={"norm": norm, **tiny}, units=2, seed=0) for norm in (None, "bn", "ln")}
     together = run(list(configs.values()), workers=2, progress=False)
     apart = {**run([configs[None], configs["bn"]], workers=0, progress=False),

@@ -1,4 +1,4 @@
-"""nndl.plot3d（曲面、轨迹动画、HTML5 视频）与 nndl.compare（五个优化器的对比表）的测试。"""
+"""nndl.plot3d（曲面、轨迹动画、HTML5 视频）、对比页的配方 nndl.sections.s7_3_5_comparison 与 nndl.trajectory 的测试。"""
 
 import gc
 import re
@@ -14,7 +14,10 @@ import pytest  # noqa: E402
 from matplotlib import animation  # noqa: E402
 
 import nndl  # noqa: E402,F401
-from nndl import compare, plot3d  # noqa: E402
+from nndl import plot3d  # noqa: E402
+from nndl.data import make_fitting_data  # noqa: E402
+from nndl.sections import s7_3_5_comparison as compare  # noqa: E402
+from nndl.trajectory import first_index  # noqa: E402
 from nndl.op import Adagrad, Adam, Momentum, OptimizedFunction, OptimizedFunction3D, RMSprop, SimpleBatchGD  # noqa: E402
 from nndl.loops import train, train_f  # noqa: E402
 
@@ -198,7 +201,7 @@ def test_run_2d_and_fit_match_direct_runs():
     xs, losses = train_f(model, Adam(0.2, model, 0.9, 0.99, 1e-7), paddle.to_tensor([3.0, 4.0]), 20)
     assert runs["Adam"].losses == losses
 
-    data = compare.make_fitting_data()
+    data = make_fitting_data()
     fit = compare.run_fit(data, names=("Momentum",), num_epochs=2)
     paddle.seed(0)
     model = nndl.Linear(2)
@@ -207,13 +210,9 @@ def test_run_2d_and_fit_match_direct_runs():
     assert fit["Momentum"].epoch_losses == epoch_loss
 
 
-def test_first_index_and_table():
-    assert compare.first_index([3, 2, 1, 0.5], 1) == 2
-    assert compare.first_index([3, 2], 1) is None
-    text = compare.format_table(["优化器", "loss"], [["SGD", 0.123456789], ["Adam", None]], [None, ".4f"])
-    lines = text.splitlines()
-    assert lines[2].startswith("SGD") and lines[2].endswith("0.1235")
-    assert lines[3].endswith("—")
+def test_first_index():
+    assert first_index([3, 2, 1, 0.5], 1) == 2
+    assert first_index([3, 2], 1) is None
 
 
 def test_apply_colors_recolors_trajectories_but_not_the_optimum():

@@ -1,4 +1,5 @@
-"""7.6 节的训练与作图（nndl/regularization.py）：数据划分、准确率、训练函数、trainable 的状态与运行器、
+"""7.6 节的训练与作图（配方 nndl/sections/s7_6_regularization.py，以及它用到的 nndl.data.moons_split、
+nndl.loops、nndl.plot.show_class_boundary、nndl.check.layers）：数据划分、准确率、训练函数、trainable 的状态与运行器、
 ℓ2 与 Paddle 的 L2Decay 对照、分类边界图。"""
 
 import matplotlib
@@ -10,41 +11,49 @@ import numpy as np  # noqa: E402
 import paddle  # noqa: E402
 import pytest  # noqa: E402
 
-from nndl import regularization as R  # noqa: E402
+from nndl.check import compare_weight_decay_with_paddle  # noqa: E402
+from nndl.data import moons_split  # noqa: E402
+from nndl.loops import eval_accuracy, train_model  # noqa: E402
+from nndl.plot import predict_grid, show_class_boundary  # noqa: E402
+from nndl.profile import sizes  # noqa: E402
+from nndl.sections import s7_6_regularization as R  # noqa: E402
 from nndl.experiment import run, unit_seed  # noqa: E402
 from nndl.op import MLP_3L, BatchGD, BinaryCrossEntropyWithLogits  # noqa: E402
 
 
 def test_moons_split_shapes_and_determinism():
     paddle.seed(0)
-    a = R.moons_split()
+    (a0, a1), (a2, a3) = moons_split()
+    a = [a0, a1, a2, a3]
     paddle.seed(0)
-    b = R.moons_split()
+    b = [t for pair in moons_split() for t in pair]
     assert [list(t.shape) for t in a] == [[200, 2], [200, 1], [100, 2], [100, 1]]
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x.numpy(), y.numpy())
     labels = np.concatenate([a[1].numpy(), a[3].numpy()])
     assert set(np.unique(labels)) == {0.0, 1.0} and labels.sum() == 150
     with pytest.raises(ValueError, match="num_train"):
-        R.moons_split(num_train=300)
+        moons_split(num_train=300)
 
 
-def test_accuracy_logits():
+def test_eval_accuracy_uses_logit_threshold_zero_in_test_mode():
+    """7.6 的准确率由 logits 以 0 为阈值算出（即 σ(o) ≥ 0.5），在测试模式下（Dropout 不丢弃）。"""
+
+    class Fixed(paddle.nn.Layer):
+        def forward(self, X):
+            return X if not self.training else X * 0 - 1  # 训练模式下全判为负类：必须在测试模式下求值
+
+    model = Fixed()
     logits = paddle.to_tensor([[-1.0], [0.0], [2.0], [-0.5]])
-    assert R.accuracy_logits(logits, paddle.to_tensor([[0.0], [1.0], [1.0], [1.0]])) == 0.75
-    multi = paddle.to_tensor([[0.1, 0.9], [2.0, -1.0]])
-    assert R.accuracy_logits(multi, paddle.to_tensor([1, 1])) == 0.5
-    with pytest.raises(ValueError, match="logits"):
-        R.accuracy_logits(paddle.zeros([3]), paddle.zeros([3]))
-    with pytest.raises(ValueError, match="labels"):
-        R.accuracy_logits(paddle.zeros([3, 1]), paddle.zeros([4]))
+    assert eval_accuracy(model, logits, paddle.to_tensor([[0.0], [1.0], [1.0], [1.0]])) == 0.75
+    assert model.training
 
 
 def test_train_model_logs_every_100_and_prints(capsys):
     paddle.seed(0)
-    X_train, y_train, X_test, y_test = R.moons_split()
+    (X_train, y_train), (X_test, y_test) = moons_split()
     model, loss_fn, opt = R.build_model()
-    losses, train_acc, test_acc = R.train_model(X_train, y_train, X_test, y_test, model, opt, loss_fn, 300)
+    losses, train_acc, test_acc = train_model(X_train, y_train, X_test, y_test, model, opt, loss_fn, 300)
     assert [i for i, _ in losses] == [100, 200, 300]
     assert losses[-1][1] < losses[0][1]
     out = capsys.readouterr().out
@@ -54,9 +63,9 @@ def test_train_model_logs_every_100_and_prints(capsys):
 
 def test_evaluation_of_dropout_model_is_deterministic():
     paddle.seed(0)
-    X_train, y_train, _, _ = R.moons_split()
+    (X_train, y_train), _ = moons_split()
     model, _, _ = R.build_model(drop_rate=0.5)
-    accs = {R.evaluate(model, X_train, y_train) for _ in range(5)}
+    accs = {eval_accuracy(model, X_train, y_train) for _ in range(5)}
     assert len(accs) == 1
     assert model.dropout1.training  # 评估后回到训练模式
 
@@ -64,7 +73,7 @@ def test_evaluation_of_dropout_model_is_deterministic():
 def test_l2_loss_with_batchgd_equals_paddle_l2decay_on_weights_only():
     """λ/(2N)·Σ‖W‖² 加在损失里 = 只对权重加 L2Decay(λ/N)（ParamAttr），偏置不加；SGD 逐步相同。"""
     paddle.seed(0)
-    X, y, _, _ = R.moons_split()
+    (X, y), _ = moons_split()
     N, lambd, lr = X.shape[0], 0.7, 0.2
     paddle.seed(3)
     model = MLP_3L([2, 20, 3, 1])
@@ -99,7 +108,7 @@ def manual_run(params, units, seed=0):
     """不经运行器，按运行器的种子约定训练（构建前 seed，每个单位前 unit_seed）。"""
     paddle.seed(seed)
     np.random.seed(seed)
-    trainable = R.moons_trainable(**params)
+    trainable = R.regularization_trainable(**params)
     records = []
     for u in range(units):
         paddle.seed(unit_seed(seed, u))
@@ -112,12 +121,12 @@ def test_trainable_state_roundtrip_continues_bit_identically(params):
     params = {**params, "iters_per_unit": 40, "log_every": 20}
     whole, records = manual_run(params, 3)
     paddle.seed(0)
-    first = R.moons_trainable(**params)
+    first = R.regularization_trainable(**params)
     paddle.seed(unit_seed(0, 0))
     first.train_unit(0)
     state = first.state_dict()
     paddle.seed(0)
-    second = R.moons_trainable(**params)  # 另一个对象（相当于另一个进程）接着训练
+    second = R.regularization_trainable(**params)  # 另一个对象（相当于另一个进程）接着训练
     second.set_state_dict(state)
     rest = []
     for u in (1, 2):
@@ -132,18 +141,18 @@ def test_trainable_state_roundtrip_continues_bit_identically(params):
 def test_runner_in_process_matches_manual_loop():
     params = {"drop_rate": 0.3, "iters_per_unit": 30, "log_every": 10}
     from nndl.experiment import Config
-    results = run([Config(name="d", build="nndl.regularization:moons_trainable", params=params, units=2, seed=0)],
+    results = run([Config(name="d", build=R.BUILD, params=params, units=2, seed=0)],
                   workers=0, progress=False)
     _, records = manual_run(params, 2)
     assert results["d"].records == records
 
 
 def test_configs_follow_profiles():
-    assert R.profile_settings("full") == {"runs": 50_000, "exercise": 50_000}
-    quick = R.profile_settings("quick")
-    configs = R.regularization_configs(quick["runs"])
+    assert sizes("7.6", "full") == {"num_iters": 50_000, "exercise_num_iters": 50_000}
+    quick = sizes("7.6", "quick")
+    configs = R.regularization_configs(quick["num_iters"])
     assert [c.name for c in configs] == ["none", "l2", "weight_decay", "dropout"]
-    assert all(c.units * c.params["iters_per_unit"] == quick["runs"] for c in configs)
+    assert all(c.units * c.params["iters_per_unit"] == quick["num_iters"] for c in configs)
     assert configs[1].params["lambd"] == 0.7 and configs[2].params["weight_decay"] == 0.001
     assert configs[3].params["drop_rate"] == 0.3
     assert len({c.seed for c in configs}) == 1
@@ -155,28 +164,28 @@ def test_configs_follow_profiles():
         R.regularization_configs(1500)
     with pytest.raises(ValueError, match="values"):
         R.exercise_configs(1000, values={"lr": [1.0]})
-    with pytest.raises(ValueError):
-        R.profile_settings("medium")
+    with pytest.raises(ValueError, match="profile"):
+        sizes("7.6", "medium")
 
 
 def test_trainable_rejects_bad_arguments():
     with pytest.raises(ValueError, match="iters_per_unit"):
-        R.MoonsTrainable(iters_per_unit=0)
+        R.RegularizationTrainable(iters_per_unit=0)
     with pytest.raises(ValueError, match="log_every"):
-        R.MoonsTrainable(log_every=0)
+        R.RegularizationTrainable(log_every=0)
 
 
 def test_class_boundary_is_one_image_and_matches_predictions():
     paddle.seed(0)
-    X_train, y_train, _, _ = R.moons_split()
+    (X_train, y_train), _ = moons_split()
     model, _, _ = R.build_model()
     fig, ax = plt.subplots()
-    R.show_class_boundary(model, X_train, y_train, ax=ax, title="t")
+    show_class_boundary(model, X_train, y_train, ax=ax, title="t")
     assert len(ax.images) == 1 and ax.images[0].get_array().shape == (200, 200)
     assert sum(len(c.get_offsets()) for c in ax.collections) == 200  # 只画训练样本
     assert ax.get_xlim() == (-2.0, 3.0) and ax.get_ylim() == (-3.0, 3.0)
     plt.close(fig)
-    x1, x2, classes = R.predict_grid(model)
+    x1, x2, classes = predict_grid(model)
     # 网格 (行 j, 列 i) 对应点 (x1[i], x2[j])
     for i, j in [(0, 0), (57, 150), (199, 3)]:
         point = paddle.to_tensor([[x1[i], x2[j]]])
@@ -186,7 +195,7 @@ def test_class_boundary_is_one_image_and_matches_predictions():
 def test_loss_curve_and_final_accuracy():
     params = {"iters_per_unit": 200}
     from nndl.experiment import Config
-    results = run([Config(name="n", build="nndl.regularization:moons_trainable", params=params, units=2, seed=0)],
+    results = run([Config(name="n", build=R.BUILD, params=params, units=2, seed=0)],
                   workers=0, progress=False)
     steps, losses = R.loss_curve(results["n"])
     assert list(steps) == list(range(100, 401, 100)) and len(losses) == 4
@@ -196,8 +205,8 @@ def test_loss_curve_and_final_accuracy():
 
 def test_compare_weight_decay_with_paddle_detects_wrong_coefficient(monkeypatch):
     paddle.seed(0)
-    X, y, _, _ = R.moons_split()
-    assert R.compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() < 1e-5
+    (X, y), _ = moons_split()
+    assert compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() < 1e-5
     # 优化器若不衰减偏置，对照必须发现
     from nndl.op import layers
 
@@ -205,7 +214,7 @@ def test_compare_weight_decay_with_paddle_detects_wrong_coefficient(monkeypatch)
         return x - self.init_lr * g if x.shape[0] == 1 else (1 - self.weight_decay) * x - self.init_lr * g
 
     monkeypatch.setattr(layers.BatchGD, "update", no_bias_decay)
-    assert R.compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() > 1e-5
+    assert compare_weight_decay_with_paddle(X, y, 0.2, 0.001, 20).max() > 1e-5
 
 
 def test_every_configuration_of_a_seed_starts_from_the_same_data_and_parameters():
@@ -215,7 +224,7 @@ def test_every_configuration_of_a_seed_starts_from_the_same_data_and_parameters(
 
     def built(params, seed=0):
         seed_all(seed)  # what the experiment runner does before it builds a configuration
-        trainable = R.moons_trainable(**params)
+        trainable = R.regularization_trainable(**params)
         # the parameters in layer order (the dropout model numbers its layers differently: dropout layers between)
         return trainable.X_train.numpy(), [(k.rsplit(".", 1)[1], v) for k, v in trainable.state_dict().items() if k != "t"]
 

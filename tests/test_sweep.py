@@ -1,13 +1,14 @@
-"""nndl.sweep: the parallel batch-size sweep (a user of nndl.experiment) equals a sequential run bit for bit, resumes
+"""The 7.2 recipe (nndl.sections.s7_2_batch_size, also reachable as nndl.sweep): the parallel batch-size sweep (a user of nndl.experiment) equals a sequential run bit for bit, resumes
 from its checkpoints, and fails loudly without losing results. The command line's interruptions: test_sweep_cli.py."""
 
 import pytest
 
 from nndl.experiment import CheckpointError, Config
 from nndl.experiment.store import CheckpointStore
-from nndl.sweep import (BATCH_SIZES, KILL_HOOK_ENV, LEARNING_RATES, PROFILES, SweepError, profile_settings,
-                        run_configuration, sweep)
-from nndl.sweep.parallel import configurations
+from nndl.profile import sizes
+from nndl.sections.s7_2_batch_size import (BATCH_SIZES, KILL_HOOK_ENV, LEARNING_RATES, SweepError, run_configuration,
+                                           sweep)
+from nndl.sections.s7_2_batch_size.parallel import configurations
 
 TINY = {"num_samples": 384, "num_epochs": 2}
 
@@ -35,12 +36,12 @@ def test_records_time_and_memory(parallel):
 
 
 def test_profiles():
-    assert PROFILES["full"] == {"num_samples": 60000, "num_epochs": 30}  # exactly the book
-    assert profile_settings("quick")["num_samples"] < 60000
+    assert sizes("7.2", "full") == {"num_samples": 60000, "num_epochs": 30}  # exactly the book
+    assert sizes("7.2", "quick")["num_samples"] < 60000
     assert BATCH_SIZES == (16, 32, 64, 128, 256) and LEARNING_RATES == (0.01, 0.02, 0.04, 0.08, 0.16)
-    with pytest.raises(ValueError, match="profile 'fast'"):
-        profile_settings("fast")
-    with pytest.raises(ValueError, match="profile 'fast'"):
+    with pytest.raises(ValueError, match="profile 必须是 'quick', 'full' 之一，收到 'fast'"):
+        sizes("7.2", "fast")
+    with pytest.raises(ValueError, match="收到 'fast'"):
         sweep(profile="fast")
 
 

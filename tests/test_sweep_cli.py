@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from nndl.sweep import KILL_HOOK_ENV, SweepResult
+from nndl.sections.s7_2_batch_size import KILL_HOOK_ENV, SweepResult
 from processes import group_is_gone
-from nndl.sweep import outputs as outputs_module
-from nndl.sweep.outputs import write_outputs
+from nndl.sections.s7_2_batch_size import outputs as outputs_module
+from nndl.sections.s7_2_batch_size.outputs import write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 # Small enough to be quick, long enough that a signal sent right after the first checkpoint lands mid-run:

@@ -1,7 +1,1 @@
-"""`python -m nndl.sweep`：见 `nndl.sweep.cli`。"""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())
+from nndl.sections.s7_2_batch_size.__main__ import *  # noqa: F401,F403  兼容旧命令 python -m nndl.sweep（见该模块）

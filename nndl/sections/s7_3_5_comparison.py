@@ -1,4 +1,4 @@
-r"""“超出本书”的对比：7.3 节的五个优化器用 7.3 各节的超参数、再加上 AdaDelta（动手练习 7.4）与 Nesterov
+r"""“超出本书”的对比页（7.3.5）的实验配方：7.3 节的五个优化器用 7.3 各节的超参数、再加上 AdaDelta（动手练习 7.4）与 Nesterov
 （7.3 节引言提到的方法），跑三个实验（二维、简单拟合、三维），并汇总成表。
 
 - `BOOK_SETTINGS`：书中每个实验、每个优化器的超参数（二维实验还有步数）；`EXTRA_SETTINGS`：书中没有的
@@ -6,9 +6,10 @@ r"""“超出本书”的对比：7.3 节的五个优化器用 7.3 各节的超�
 - `COLORS`：七个优化器的颜色（`nndl.plot3d.COLORS` 加上后两个），可传给 `nndl.plot3d.apply_colors`；
   `STYLES`：七个优化器的线型（`nndl.plot3d.STYLES` 加上后两个），让重合的轨迹和曲线分得清；
 - `run_2d`、`run_fit`、`run_3d`：跑实验，返回 `{名字: Run}`；
-- `first_index`：序列第一次不超过阈值的下标（即此前已做的更新次数）；
-- `Basin`：下水平集 $\{f < c\}$ 中包含某一点的那一块（7.3.4 中 $(0,0)$ 的盆地），判断轨迹上的点是否在其中；
-- `format_table`：把表格排成等宽文本（固定精度，nbval 可以逐字比较）。
+- `hand_optimizer`：按 `SETTINGS` 创建手写优化器。
+
+轨迹的度量（`first_index`、`Basin`、`distances`、`polyline_distance`）在 `nndl.trajectory`，拟合数据在
+`nndl.data.make_fitting_data`，表格用 `nndl.show.table`。
 """
 
 import warnings
@@ -17,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import paddle
 
-from .op import (AdaDelta, Adagrad, Adam, Linear, Momentum, Nesterov, OptimizedFunction, OptimizedFunction3D,
+from ..op import (AdaDelta, Adagrad, Adam, Linear, Momentum, Nesterov, OptimizedFunction, OptimizedFunction3D,
                  RMSprop, SimpleBatchGD)
-from .plot3d import COLORS as _COLORS_3D
-from .plot3d import STYLES as _STYLES_3D
-from .loops import train, train_f
+from ..plot3d import COLORS as _COLORS_3D
+from ..plot3d import STYLES as _STYLES_3D
+from ..loops import train, train_f
 
 NAMES = ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam", "AdaDelta", "Nesterov")
 CLASSES = {"SGD": SimpleBatchGD, "AdaGrad": Adagrad, "RMSprop": RMSprop, "Momentum": Momentum, "Adam": Adam,
@@ -95,7 +96,7 @@ class Run:
     warnings: list = field(default_factory=list)
 
 
-def make_optimizer(name, model, experiment):
+def hand_optimizer(name, model, experiment):
     """按 `SETTINGS[experiment][name]` 为 `model` 创建优化器。"""
     setting = SETTINGS[experiment][name]
     kwargs = setting[0] if experiment == "2d" else setting
@@ -115,7 +116,7 @@ def run_2d(names=NAMES):
     runs = {}
     for name in names:
         model = OptimizedFunction(paddle.to_tensor(W_2D, dtype="float32"))
-        runs[name] = _run_f(name, model, make_optimizer(name, model, "2d"), x_init, SETTINGS["2d"][name][1])
+        runs[name] = _run_f(name, model, hand_optimizer(name, model, "2d"), x_init, SETTINGS["2d"][name][1])
     return runs
 
 
@@ -126,18 +127,8 @@ def run_3d(names=NAMES, steps=STEPS_3D, x_init=None):
     runs = {}
     for name in names:
         model = OptimizedFunction3D()
-        runs[name] = _run_f(name, model, make_optimizer(name, model, "3d"), x_init, steps)
+        runs[name] = _run_f(name, model, hand_optimizer(name, model, "3d"), x_init, steps)
     return runs
-
-
-def make_fitting_data(seed=0, num_samples=1000):
-    """7.3.1.2 的数据：`X` 取自 `paddle.randn`，$y = 0.5x_1 + 0.8x_2 + 0.01\\cdot noise$，返回 `(X, y)`。"""
-    paddle.seed(seed)
-    X = paddle.randn([num_samples, 2])
-    w = paddle.unsqueeze(paddle.to_tensor([0.5, 0.8]), axis=1)
-    noise = paddle.unsqueeze(0.01 * paddle.rand([num_samples]), axis=1)
-    y = paddle.matmul(X, w) + noise
-    return X, y
 
 
 def run_fit(data, names=NAMES, num_epochs=30, batch_size=64, seed=0):
@@ -146,109 +137,7 @@ def run_fit(data, names=NAMES, num_epochs=30, batch_size=64, seed=0):
     for name in names:
         paddle.seed(seed)
         model = Linear(2)
-        optimizer = make_optimizer(name, model, "fit")
+        optimizer = hand_optimizer(name, model, "fit")
         iter_loss, epoch_loss = train(data, num_epochs, batch_size, model, paddle.nn.MSELoss(), optimizer)
         runs[name] = Run(name, iter_loss, epoch_losses=epoch_loss)
     return runs
-
-
-def first_index(values, threshold):
-    """`values` 中第一个不超过 `threshold` 的下标（没有则为 None）。轨迹与损失的第 k 项是 k 次更新后的值。"""
-    for k, v in enumerate(values):
-        if v <= threshold:
-            return k
-    return None
-
-
-class Basin:
-    r"""下水平集 $\{f < c\}$ 中包含 `center` 的连通块，在 `lim` 上 `num × num` 的网格上求出（4-连通的洪水填充）。
-
-    7.3.4 用它表示局部极小点 $(0,0)$ 的盆地（$c$ 取鞍点的函数值 $\tfrac1{16}$）：每步都让 $f$ 下降的方法进入
-    盆地后不会再离开。`radius` 是盆地里离 `center` 最远的网格点的距离；`contains(points)` 判断每个点（取最近的
-    网格点）是否在盆地里，区域外与非有限的点都不在。网格步长（默认 0.01）就是判断的精度。
-    """
-
-    def __init__(self, model, level, center=(0.0, 0.0), lim=(-3.0, 3.0), num=601):
-        from .plot3d import surface_grid
-
-        self.level, self.center, self.lim, self.num = level, np.asarray(center, dtype=np.float64), lim, num
-        X0, X1, Z = surface_grid(model, lim, num)
-        below = Z < level
-        step = (lim[1] - lim[0]) / (num - 1)
-        i, j = (int(round((center[k] - lim[0]) / step)) for k in (1, 0))
-        if not below[i, j]:
-            raise ValueError(f"center {tuple(center)} 处的函数值不小于 level={level}")
-        mask = np.zeros_like(below)
-        mask[i, j] = True
-        while True:
-            grown = mask.copy()
-            grown[1:, :] |= mask[:-1, :]
-            grown[:-1, :] |= mask[1:, :]
-            grown[:, 1:] |= mask[:, :-1]
-            grown[:, :-1] |= mask[:, 1:]
-            grown &= below
-            if (grown == mask).all():
-                break
-            mask = grown
-        self.mask, self.step = mask, step
-        self.radius = float(np.hypot(X0[mask] - center[0], X1[mask] - center[1]).max())
-
-    def contains(self, points):
-        """`points`（形状 `[n, 2]`）中每个点是否在盆地里（布尔数组）。"""
-        points = np.asarray(points, dtype=np.float64)
-        inside = np.zeros(len(points), dtype=bool)
-        ok = np.isfinite(points).all(axis=1)
-        ok &= ((points >= self.lim[0]) & (points <= self.lim[1])).all(axis=1)
-        idx = np.rint((points[ok] - self.lim[0]) / self.step).astype(int)
-        inside[ok] = self.mask[idx[:, 1], idx[:, 0]]
-        return inside
-
-
-def polyline_distance(points, center=(0.0, 0.0)):
-    """折线 `points`（相邻两点之间的线段也算）到 `center` 的最近距离；非有限的点及其后的部分不计。"""
-    points = np.asarray(points, dtype=np.float64)
-    finite = np.isfinite(points).all(axis=1)
-    if not finite.all():
-        points = points[:np.argmin(finite)]
-    if len(points) < 2:
-        return float(np.linalg.norm(points - center, axis=1).min())
-    p, q = points[:-1] - center, points[1:] - center
-    d = q - p
-    t = np.clip(-np.einsum("ij,ij->i", p, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-300), 0.0, 1.0)
-    nearest = p + t[:, None] * d
-    return float(min(np.linalg.norm(points - center, axis=1).min(), np.linalg.norm(nearest, axis=1).min()))
-
-
-def distances(points, center=(0.0, 0.0)):
-    """轨迹上每个点到 `center` 的欧氏距离。"""
-    return np.linalg.norm(np.asarray(points, dtype=np.float64) - np.asarray(center), axis=1)
-
-
-def _cell(value, fmt):
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    return format(value, fmt)
-
-
-def format_table(header, rows, formats=None):
-    """把 `rows`（每行一个列表）排成等宽的文本表格。`formats` 给出每列数字的格式（默认 `.6g`）。"""
-    formats = formats or [".6g"] * len(header)
-    cells = [[str(h) for h in header]] + [[_cell(v, f) for v, f in zip(row, formats)] for row in rows]
-    widths = [max(_width(row[j]) for row in cells) for j in range(len(header))]
-    lines = []
-    for i, row in enumerate(cells):
-        lines.append("  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _width(text):
-    """等宽字体中的显示宽度：中文等全角字符占两格。"""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _pad(text, width):
-    return text + " " * (width - _width(text))

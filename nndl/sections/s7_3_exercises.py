@@ -1,15 +1,28 @@
-"""动手练习 7.5、7.6：用 Paddle 自带的优化器在 MNIST 上训练书中的 LeNet，每个优化器一个实验配置。
+"""7.3 节动手练习的实验配方。练习 7.5、7.6：用 Paddle 自带的优化器在 MNIST 上训练书中的 LeNet，每个优化器
+一个实验配置。
 
 `optimizer_trainable` 是实验运行器（`nndl.experiment`）的 builder，在 `Config` 里写成
-`build="nndl.mnist_tasks:optimizer_trainable"`（`configs` 替你写好）。模型是书中 7.2 节的 `paddle.vision.models.LeNet(num_classes=10)`
+`build="nndl.sections.s7_3_exercises:optimizer_trainable"`（`configs` 替你写好）。
+模型是书中 7.2 节的 `paddle.vision.models.LeNet(num_classes=10)`
 （`nndl.models.lenet()`：与 7.2 节一样，卷积偏置换成快的加法，前向的每个数不变），
 损失为交叉熵，训练集每个回合打乱（顺序由运行器的种子决定），在测试集上评价准确率。
 
-`PROFILES` 给出两个规模：quick 只取 2000 张训练图像训练 2 个回合（网站与 nbval 用），full 用全部 60000 张训练
-图像训练 5 个回合、在全部 10000 张测试图像上评价。
+两个规模登记在 `nndl.profile.SIZES["7.3 练习"]`：quick 只取 2000 张训练图像训练 2 个回合（网站与 nbval 用），
+full 用全部 60000 张训练图像训练 5 个回合、在全部 10000 张测试图像上评价。
 """
 
-import numbers
+import numpy as np
+import paddle
+import paddle.nn.functional as F
+
+from ..data import mnist_tensors
+from ..experiment import Config, LayerTrainable
+from ..metric import Accuracy
+from ..models import lenet
+from ..profile import sizes
+from ..validate import check_choice, check_real
+
+BUILD = "nndl.sections.s7_3_exercises:optimizer_trainable"
 
 # 与 paddle.optimizer 中的类一一对应；值为 (类名, 该优化器允许的额外参数)。
 OPTIMIZERS = {
@@ -21,40 +34,19 @@ OPTIMIZERS = {
     "AdamW": ("AdamW", ("beta1", "beta2", "epsilon", "weight_decay")),
 }
 
-PROFILES = {
-    "quick": {"num_train": 2000, "num_test": 1000, "num_epochs": 2, "eval_steps": 16},
-    "full": {"num_train": 60000, "num_test": 10000, "num_epochs": 5, "eval_steps": 300},
-}
-
-
-def profile_settings(profile=None):
-    """返回 profile 对应的 `{'num_train', 'num_test', 'num_epochs', 'eval_steps'}`（默认读取 `NNDL_PROFILE`）。"""
-    from .profile import check_profile, current_profile
-
-    profile = check_profile(profile) if profile is not None else current_profile()
-    return dict(PROFILES[profile])
-
-
-def make_optimizer(optimizer, lr, parameters, options=None):
+def paddle_optimizer(optimizer, lr, parameters, options=None):
     """按名字创建 `paddle.optimizer` 中的优化器：`optimizer` 是 `OPTIMIZERS` 的键，`options` 是额外参数。"""
-    import paddle
-
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer 必须是 {', '.join(OPTIMIZERS)} 之一，收到 {optimizer!r}")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
-        raise ValueError(f"lr 必须是正数，收到 {lr!r}")
+    class_name, allowed = check_choice(optimizer, "optimizer", OPTIMIZERS)
+    lr = check_real(lr, "lr", min_val=0, include_boundaries="neither")
     options = dict(options or {})
-    class_name, allowed = OPTIMIZERS[optimizer]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"options 中的 {unknown} 不是 {optimizer} 的参数（可用：{', '.join(allowed) or '无'}）")
-    return getattr(paddle.optimizer, class_name)(learning_rate=float(lr), parameters=parameters, **options)
+    return getattr(paddle.optimizer, class_name)(learning_rate=lr, parameters=parameters, **options)
 
 
 def parameter_norm(model):
     """模型全部权重（不含偏置）的 L2 范数：权重衰减的效果最直接地体现在它上面。"""
-    import numpy as np
-
     total = 0.0
     for name, p in model.named_parameters():
         if name.endswith("weight"):
@@ -101,14 +93,8 @@ def optimizer_trainable(optimizer, lr, num_train, num_test, num_epochs, options=
     训练集是前 `num_train` 张训练图像（每个回合打乱），验证集是前 `num_test` 张**测试**图像；每 `eval_steps` 步
     和最后一步评价一次准确率。每个回合的记录另有 `weight_norm`（权重的 L2 范数）。
     """
-    import paddle.nn.functional as F
-
-    from .experiment import LayerTrainable, mnist_tensors
-    from .models import lenet
-    from .runner import Accuracy
-
     model = lenet()
-    opt = make_optimizer(optimizer, lr, model.parameters(), options)
+    opt = paddle_optimizer(optimizer, lr, model.parameters(), options)
     trainable = LayerTrainable(model, opt, F.cross_entropy, Accuracy(), mnist_tensors("train", num_train),
                                mnist_tensors("test", num_test), batch_size=batch_size, shuffle=True,
                                num_epochs=num_epochs, eval_steps=eval_steps)
@@ -117,13 +103,11 @@ def optimizer_trainable(optimizer, lr, num_train, num_test, num_epochs, options=
 
 def configs(specs, profile=None, seed=0):
     """把 `{名字: (优化器, 学习率, 额外参数)}` 变成运行器的 `Config` 列表，规模取自 profile。"""
-    from .experiment import Config
-
-    settings = profile_settings(profile)
+    settings = sizes("7.3 练习", profile)
     result = []
     for name, (optimizer, lr, options) in specs.items():
         params = {"optimizer": optimizer, "lr": lr, "options": dict(options), **settings}
-        result.append(Config(name=name, build="nndl.mnist_tasks:optimizer_trainable", params=params,
+        result.append(Config(name=name, build=BUILD, params=params,
                              units=settings["num_epochs"], seed=seed))
     return result
 

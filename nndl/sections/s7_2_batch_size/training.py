@@ -1,6 +1,6 @@
 """训练一个配置：书中的 LeNet（`lenet()`）、SGD、交叉熵与 `RunnerV3`，数据是内存里按顺序切片的张量。
 
-`train_epochs` 是读者要看的训练代码（第 7.2 节的 notebook 展示它）；`LeNetConfiguration` 把它接到实验运行器
+`train_epochs` 是读者要看的训练代码（第 7.2 节的 notebook 展示它）；`LeNetTrainable` 把它接到实验运行器
 `nndl.experiment` 上：一个单位就是一个回合，状态就是模型参数（SGD 除参数以外没有状态）。
 """
 
@@ -11,9 +11,12 @@ import resource
 import signal
 
 import numpy as np
+import paddle
+import paddle.nn.functional as F
 
-from ..data import mnist_tensors
-from ..models import lenet
+from ...data import mnist_tensors
+from ...models import lenet
+from ...runner import RunnerV3
 from .settings import SEED
 
 # 仅供测试：设为某个批大小时，训练该批大小的工作进程会用 SIGKILL 结束自己（模拟被系统因内存不足杀掉）。
@@ -46,11 +49,6 @@ def train_epochs(batch_size, learning_rate, num_samples, num_epochs, seed=SEED, 
     `state` 为 None 时用 `paddle.seed(seed)` 初始化一个新的 LeNet；否则从 `state`（参数名 → NumPy 数组）
     接着训练。返回 `(train_epoch_losses, train_step_losses, state)`，步号从 0 开始计。
     """
-    import paddle
-    import paddle.nn.functional as F
-
-    from ..runner import RunnerV3
-
     images, labels = mnist_tensors("train", num_samples)
     paddle.seed(seed)
     np.random.seed(seed)
@@ -77,7 +75,7 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux 上单位是 KB
 
 
-class LeNetConfiguration:
+class LeNetTrainable:
     """实验运行器的可训练对象：一个（批大小, 学习率）配置，每个单位用 `train_epochs` 接着训练一个回合。
 
     记录：`{"epoch": u, "train_loss": 本回合平均损失, "step_losses": [[全局步号, 损失], ...],

@@ -16,13 +16,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..experiment import CheckpointError
-from ..experiment.store import CheckpointStore
-from ..experiment.pool import default_workers
-from ..profile import check_profile, current_profile
+from ...experiment import CheckpointError
+from ...experiment.store import CheckpointStore
+from ...experiment.pool import default_workers
+from ...profile import check_profile, current_profile, sizes
 from .outputs import write_outputs
 from .parallel import SweepError, configurations, sweep
-from .settings import BATCH_SIZES, LEARNING_RATES, SEED, check_settings, profile_settings
+from .settings import BATCH_SIZES, LEARNING_RATES, SEED, check_settings
 
 EXIT_FAILED, EXIT_USAGE, EXIT_UNUSABLE = 1, 2, 3
 
@@ -39,7 +39,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     try:
         args.profile = check_profile(args.profile) if args.profile is not None else current_profile()
-        args.settings = profile_settings(args.profile)
+        args.settings = sizes("7.2", args.profile)
         for key in ("num_samples", "num_epochs"):
             if getattr(args, key) is not None:
                 args.settings[key] = getattr(args, key)

@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from ..experiment import Config, ExperimentError, run
-from .settings import BATCH_SIZES, LEARNING_RATES, SEED, check_settings, profile_settings
+from ...experiment import Config, ExperimentError, run
+from ...experiment.pool import default_workers
+from ...profile import sizes
+from .settings import BATCH_SIZES, LEARNING_RATES, SEED, check_settings
 
-BUILD = "nndl.sweep.training:LeNetConfiguration"
+BUILD = "nndl.sections.s7_2_batch_size.training:LeNetTrainable"
 
 
 def describe(batch_size, learning_rate):
@@ -83,9 +85,7 @@ def sweep(batch_sizes=BATCH_SIZES, learning_rates=LEARNING_RATES, num_samples=No
     `fresh=True` 从头开始。`progress`：None 自动（终端与交互式 Jupyter 里显示进度条），True/False 强制。
     Ctrl-C/SIGTERM 时抛出 KeyboardInterrupt，其 `results` 是到那时为止的 `SweepResult`。
     """
-    from ..experiment.pool import default_workers
-
-    settings = profile_settings(profile)
+    settings = sizes("7.2", profile)
     num_samples = settings["num_samples"] if num_samples is None else num_samples
     num_epochs = settings["num_epochs"] if num_epochs is None else num_epochs
     batch_sizes, learning_rates = check_settings(batch_sizes, learning_rates, num_samples, num_epochs, workers)

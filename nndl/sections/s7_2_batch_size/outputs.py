@@ -15,6 +15,7 @@ _STYLES = {16: ("#7f7f7f", "-", "o"), 32: ("#1f77b4", "-", "s"), 64: ("#d6287e",
 
 def plot_epoch_losses(result, ax=None):
     """画出每个配置的 `train_epoch_losses`（横轴是整数回合），返回 Figure。"""
+    # matplotlib 在用到时才导入：命令行（write_outputs）要在 pyplot 第一次导入之前选好无显示器的 Agg 后端
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
@@ -60,7 +61,7 @@ def _write_atomically(path, data):
 
 def write_outputs(result, out_dir):
     """把结果写进 `out_dir`：losses.json、epoch_losses.csv、step_losses.csv 与 epoch_losses.png（每个都原子写入）。"""
-    import matplotlib
+    import matplotlib  # 见 plot_epoch_losses：先选 Agg 后端，再导入 pyplot
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
