@@ -508,7 +508,7 @@ def test_bad_config_input_is_named(kwargs, error, word):
     (([COUNTER, COUNTER],), {}, ValueError, "name"),
     (([COUNTER, "x"],), {}, TypeError, r"configs\[1\]"),
     (([COUNTER],), {"workers": -1}, ValueError, "workers"),
-    (([COUNTER],), {"workers": 1.5}, ValueError, "workers"),
+    (([COUNTER],), {"workers": 1.5}, TypeError, "workers"),
     (([COUNTER],), {"fresh": "yes"}, TypeError, "fresh"),
     (([COUNTER],), {"progress": "auto"}, TypeError, "progress"),
     (([COUNTER],), {"out_dir": 3}, TypeError, "out_dir"),
@@ -548,7 +548,7 @@ def test_unit_seed_depends_only_on_seed_and_unit():
     assert unit_seed(0, 1) == 3964924996  # fixed by NumPy's SeedSequence, stable across platforms and versions
     with pytest.raises(ValueError, match="unit"):
         unit_seed(0, -1)
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(TypeError, match="seed"):
         unit_seed(1.5, 0)
 
 
