@@ -2,6 +2,11 @@
 
 配置可以写成 JSON（`to_dict`/`from_dict`），在进程之间传递、写进检查点；检查点里的配置与本次的配置
 逐项比较（`differences`），不同就拒绝接着训练。
+
+build 字符串写在检查点里，所以构建函数搬家（改模块或改名）时，旧的字符串必须仍然指向它：`MOVED_BUILDS`
+记下每次搬家（旧 → 新），`current_build` 在字符串进入运行器的每个地方（构造 `Config`、读出检查点里的配置）
+把旧的换成新的。于是搬家之前写下的 `runs/full/<name>/` 检查点与今天的配置比较时相同，可以接着训练；
+用户代码里的旧字符串也照常可用。
 """
 
 import importlib
@@ -10,21 +15,38 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from ..validate import check_int
+
 # "module.sub:function" 或 "module:Class.method"
 _BUILD_PATTERN = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 MAX_SEED = 2**32 - 1  # np.random.seed 接受的上限
 
+# 搬了家的构建函数：旧的 build 字符串 → 新的（issue 16 按角色重新布局 nndl，每节一个 nndl/sections/ 模块）。
+# 只增不删：任何时候写下的检查点都要能接着训练。搬家时在这里加一行；再次搬家时把指向旧位置的各行也改成新位置
+# （新的名字不能又是某一行的旧名字，只查一次表）。tests/test_old_checkpoint.py 用真实的旧检查点检验它。
+MOVED_BUILDS = {
+    "nndl.mlp:moons_trainable": "nndl.sections.s7_4_initialization:init_trainable",
+    "nndl.regularization:moons_trainable": "nndl.sections.s7_6_regularization:regularization_trainable",
+    "nndl.normnet:mnist_norm_trainable": "nndl.sections.s7_5_normalization:norm_trainable",
+    "nndl.mnist_tasks:optimizer_trainable": "nndl.sections.s7_3_exercises:optimizer_trainable",
+    "nndl.sweep.training:LeNetConfiguration": "nndl.sections.s7_2_batch_size.training:LeNetTrainable",
+}
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+
+def current_build(path):
+    """build 字符串今天的写法：搬了家的（`MOVED_BUILDS` 的键）换成新的，其余原样返回。"""
+    return MOVED_BUILDS.get(path, path)
 
 
 def build_path(build):
-    """把 `build`（"module:function" 字符串或模块级函数）规范成 "module:function" 字符串；不合格时报错并点名 `build`。"""
+    """把 `build`（"module:function" 字符串或模块级函数）规范成 "module:function" 字符串；不合格时报错并点名 `build`。
+
+    搬了家的旧字符串换成新的（`current_build`）。"""
     if isinstance(build, str):
         if not _BUILD_PATTERN.match(build):
-            raise ValueError(f"build 必须形如 'module:function'（例如 'nndl.mlp:moons_trainable'），收到 {build!r}")
-        return build
+            raise ValueError(f"build 必须形如 'module:function'"
+                             f"（例如 'nndl.sections.s7_4_initialization:init_trainable'），收到 {build!r}")
+        return current_build(build)
     if not callable(build):
         raise TypeError(f"build 必须是 'module:function' 字符串或模块级函数，收到 {type(build).__name__}")
     module = getattr(build, "__module__", None)
@@ -60,7 +82,7 @@ def resolve_build(path):
 
 def _check_json(value, where):
     """params 里只允许 JSON 的类型（有限浮点数），返回规范化后的值（元组变列表）。"""
-    if value is None or isinstance(value, (bool, str)) or _is_int(value):
+    if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -104,10 +126,8 @@ class Config:
         if not isinstance(self.params, dict):
             raise TypeError(f"params 必须是字典（build 的关键字参数），收到 {type(self.params).__name__}")
         object.__setattr__(self, "params", _check_json(self.params, "params"))
-        if not _is_int(self.units) or self.units < 1:
-            raise ValueError(f"units 必须是正整数，收到 {self.units!r}")
-        if not _is_int(self.seed) or not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed 必须是 0 到 {MAX_SEED} 之间的整数，收到 {self.seed!r}")
+        object.__setattr__(self, "units", check_int(self.units, "units", min_val=1))
+        object.__setattr__(self, "seed", check_int(self.seed, "seed", min_val=0, max_val=MAX_SEED))
 
     def to_dict(self):
         return {"name": self.name, "build": self.build, "params": json.loads(json.dumps(self.params)),
@@ -115,6 +135,7 @@ class Config:
 
     @classmethod
     def from_dict(cls, data):
+        """`to_dict` 的逆（检查点或另一个进程交来的字典）；旧的 build 字符串在构造时换成新的。"""
         return cls(**data)
 
     def to_json(self):

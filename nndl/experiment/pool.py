@@ -14,6 +14,10 @@ import traceback
 from contextlib import contextmanager
 from multiprocessing.connection import wait as wait_ready
 
+import paddle
+from paddle.base.unique_name import UniqueNameGenerator
+from paddle.utils import unique_name
+
 from .config import Config
 from .seeding import saved_rng_state, seed_all, unit_seed
 
@@ -56,8 +60,6 @@ class Live:
     """
 
     def __init__(self, config, state=None, done=0):
-        from paddle.base.unique_name import UniqueNameGenerator
-
         self.config, self.done = config, done
         self._names = UniqueNameGenerator()
         build = config.builder()
@@ -71,8 +73,7 @@ class Live:
 
     @contextmanager
     def _namespace(self):
-        from paddle.utils import unique_name
-
+        """这个配置自己的 Paddle 名字空间（参数与累积量的名字只取决于配置，与进程里先建过什么无关）。"""
         with unique_name.guard(self._names):
             yield
 
@@ -146,8 +147,6 @@ def execute(task, live, report=None):
 def worker_main(conn):
     """工作进程的主循环：收任务、训练、发回结果；收到 None 或主进程消失时退出。"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C 由主进程处理：它会结束工作进程
-    import paddle
-
     paddle.base.core.set_num_threads(1)
     live = None
     while True:

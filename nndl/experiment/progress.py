@@ -10,6 +10,10 @@ import os
 import sys
 import time
 
+from tqdm import tqdm
+
+from ..validate import check_bool
+
 
 def _in_jupyter():
     shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
@@ -18,8 +22,8 @@ def _in_jupyter():
 
 def progress_mode(progress=None):
     """返回 None（不显示）、"terminal" 或 "jupyter"。"""
-    if progress is not None and not isinstance(progress, bool):
-        raise TypeError(f"progress 必须是 None、True 或 False，收到 {progress!r}")
+    if progress is not None:
+        check_bool(progress, "progress")
     env = os.environ.get("NNDL_PROGRESS", "").strip()
     if env == "0" or progress is False:
         return None
@@ -44,19 +48,16 @@ class Bars:
         width = max(len(n) for n in self.names)
         self._desc = [n.ljust(width) for n in self.names]
         if mode == "terminal":
-            from tqdm import tqdm
-
             fmt = "{desc} {percentage:3.0f}%|{bar}| {n:.1f}/{total} [{elapsed}<{remaining}]{postfix}"
             self._bars = [tqdm(total=t, desc=d, position=i, leave=True, dynamic_ncols=True, bar_format=fmt,
                                file=sys.stderr) for i, (d, t) in enumerate(zip(self._desc, self.totals))]
         elif mode == "jupyter":
+            # 只在 Jupyter 里需要：工作进程（spawn）也导入本模块，不必为此每次多花约 0.1 秒导入 IPython.display
             from IPython.display import display
 
             self._handle = display({"text/plain": self._text()}, raw=True, display_id=True)
 
     def _text(self):
-        from tqdm import tqdm
-
         elapsed = time.monotonic() - self.started
         lines = []
         for desc, done, total, note in zip(self._desc, self.done, self.totals, self.notes):

@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .config import Config
+from .pool import Live
+from .seeding import saved_rng_state
 
 
 @dataclass
@@ -26,9 +28,6 @@ class RunResult:
 
     def trainable(self):
         """在本进程里按同样的种子构建一个新的可训练对象并载入最终状态（例如画决策边界或在测试集上评价）。"""
-        from .pool import Live
-        from .seeding import saved_rng_state
-
         with saved_rng_state():
             return Live(self.config, self.state, len(self.records)).trainable
 

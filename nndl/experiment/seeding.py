@@ -3,21 +3,20 @@
 import random
 
 import numpy as np
+import paddle
+
+from ..validate import check_int
 
 
 def unit_seed(seed, unit):
     """第 `unit` 个单位的种子：由 (seed, unit) 经 NumPy 的 SeedSequence 派生（跨平台、跨 NumPy 版本稳定）。"""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed 必须是非负整数，收到 {seed!r}")
-    if isinstance(unit, bool) or not isinstance(unit, int) or unit < 0:
-        raise ValueError(f"unit 必须是非负整数，收到 {unit!r}")
+    seed = check_int(seed, "seed", min_val=0)
+    unit = check_int(unit, "unit", min_val=0)
     return int(np.random.SeedSequence([seed, unit]).generate_state(1, dtype=np.uint32)[0])
 
 
 def seed_all(seed):
     """同时设置 paddle、numpy 与 random 的全局种子。"""
-    import paddle
-
     paddle.seed(seed)
     np.random.seed(seed)
     random.seed(seed)
@@ -27,14 +26,10 @@ class saved_rng_state:
     """with 块结束后恢复 paddle/numpy/random 的全局随机状态（在本进程中运行时不打乱调用者的随机数）。"""
 
     def __enter__(self):
-        import paddle
-
         self.states = (paddle.get_rng_state(), np.random.get_state(), random.getstate())
         return self
 
     def __exit__(self, *exc):
-        import paddle
-
         paddle_state, numpy_state, random_state = self.states
         paddle.set_rng_state(paddle_state)
         np.random.set_state(numpy_state)

@@ -14,7 +14,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from .config import differences
+from ..profile import current_profile
+from .config import current_build, differences
 
 MAGIC = b"NNDL-CHECKPOINT 1\n"
 SUFFIX = ".ckpt"
@@ -32,8 +33,6 @@ def runs_dir(name):
     `<仓库>/runs/full/<name>`，中断或重启内核后重新运行同一个单元格会接着训练。`runs/` 不进 Git。
     nndl 从 wheel 安装（不在仓库里）时是当前目录（notebook 所在目录）下的 `runs/full/<name>`。
     """
-    from ..profile import current_profile
-
     if not isinstance(name, str) or not re.fullmatch(r"[\w.=+-]+", name) or name in (".", ".."):
         raise ValueError(f"name 必须是非空的目录名（字母、数字、_.=+-），收到 {name!r}")
     if current_profile() == "quick":
@@ -89,7 +88,8 @@ class CheckpointStore:
             data = pickle.loads(payload)
         except Exception as err:  # noqa: BLE001 - 校验和对得上却读不出：写入它的版本不同
             raise CheckpointError(f"检查点 {path} 无法读出（{type(err).__name__}: {err}）。" + _ways_out(path)) from None
-        diffs = differences(data["config"], config.to_dict())
+        saved = {**data["config"], "build": current_build(data["config"]["build"])}  # 搬家之前写下的检查点
+        diffs = differences(saved, config.to_dict())
         if diffs:
             raise CheckpointError(f"检查点 {path} 是用不同的设置写的：{'；'.join(diffs)}。"
                                   "要接着训练，请用与检查点相同的设置；要按新设置从头训练，"
