@@ -1,43 +1,10 @@
-"""`RunnerV3`：书中通用的训练/评价/预测封装，以及分类准确率 `Accuracy`。
+"""`RunnerV3`：书中通用的训练/评价/预测封装（分类准确率 `Accuracy` 在 `nndl.metric`）。
 
 与书中版本的区别：每个回合损失用 Python 浮点数累加（书中累加带计算图的张量，整个回合的图都留在内存里），
 0 维损失用 `.item()` 取值。
 """
 
 import paddle
-
-
-class Accuracy(paddle.metric.Metric):
-    """分类准确率。`outputs` 为 `[N, C]` 时取 argmax；为 `[N, 1]` 时按阈值二分类（logits 用 0，概率用 0.5）。"""
-
-    def __init__(self, is_logist=True):
-        super().__init__()
-        self.is_logist = is_logist
-        self.reset()
-
-    def update(self, outputs, labels):
-        labels = paddle.reshape(labels, [-1]).astype("int64")
-        if outputs.shape[1] == 1:
-            threshold = 0.0 if self.is_logist else 0.5
-            preds = (paddle.squeeze(outputs, axis=-1) >= threshold).astype("int64")
-        else:
-            preds = paddle.argmax(outputs, axis=1)
-        if preds.shape[0] != labels.shape[0]:
-            raise ValueError(f"outputs 有 {preds.shape[0]} 个样本，labels 有 {labels.shape[0]} 个")
-        self.num_correct += int((preds == labels).astype("int64").sum().item())
-        self.num_count += labels.shape[0]
-
-    def accumulate(self):
-        if self.num_count == 0:
-            raise ValueError("还没有调用 update，无法计算准确率")
-        return self.num_correct / self.num_count
-
-    def reset(self):
-        self.num_correct = 0
-        self.num_count = 0
-
-    def name(self):
-        return "Accuracy"
 
 
 class RunnerV3:
