@@ -16,7 +16,7 @@ import paddle.nn.functional as F
 import pytest
 
 from nndl import Accuracy, RunnerV3, make_moons
-from nndl.experiment import LayerTrainable
+from nndl.experiment import LayerTrainable, Trainable
 from nndl.loops import should_evaluate
 
 NUM_TRAIN, NUM_DEV, BATCH_SIZE, NUM_EPOCHS, EVAL_STEPS = 70, 45, 16, 3, 4
@@ -114,3 +114,8 @@ def test_the_evaluation_rule():
     assert not any(should_evaluate(s, 0, last) for s in range(last))  # eval_steps=0: never
     assert [s for s in range(8) if should_evaluate(s, 1, 8)] == list(range(1, 8))  # never step 0
 
+
+def test_layer_trainable_is_a_trainable():
+    trainable, _ = train_trainable()
+    assert isinstance(trainable, Trainable)
+    assert not isinstance(object(), Trainable)

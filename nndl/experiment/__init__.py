@@ -14,7 +14,7 @@ results["adam"].records  # 每个单位（回合）train_unit 的返回值
 - `scheduler`：决定下一个训练哪个配置（纯函数，单元测试不启动进程）；
 - `pool`：工作进程（以及 `workers=0` 时在本进程中运行）；
 - `store`：检查点（原子写入、校验、设置比对）与 `runs_dir`；
-- `seeding`：`unit_seed`；`progress`：进度条；`trainables`：`LayerTrainable`；
+- `seeding`：`unit_seed`；`progress`：进度条；`trainables`：可训练对象的约定 `Trainable` 与 `LayerTrainable`；
 - `driver`：把以上各部分组合起来的 `run()`；`results`：`Results`、`RunResult`、`ExperimentError`。
 """
 
@@ -24,7 +24,7 @@ from .driver import run
 from .results import ExperimentError, Results, RunResult
 from .seeding import unit_seed
 from .store import CheckpointError, runs_dir
-from .trainables import LayerTrainable
+from .trainables import LayerTrainable, Trainable
 
 __all__ = ["Config", "run", "Results", "RunResult", "ExperimentError", "CheckpointError", "LayerTrainable",
-           "mnist_tensors", "runs_dir", "unit_seed"]
+           "Trainable", "mnist_tensors", "runs_dir", "unit_seed"]

@@ -1,4 +1,6 @@
-"""`LayerTrainable`：把一个 `paddle.nn.Layer` 和一个 `paddle.optimizer` 包装成实验运行器的可训练对象。一步、一个回合、评价规则与
+"""可训练对象：实验运行器训练的东西的约定 `Trainable`，以及它最常用的实现 `LayerTrainable`。
+
+`LayerTrainable` 把一个 `paddle.nn.Layer` 和一个 `paddle.optimizer` 包装成可训练对象。一步、一个回合、评价规则与
 评价都是 `nndl.loops` 里与 `RunnerV3` 共用的函数（tests/test_contract.py 检验两者逐位相同），一个单位就是一个回合。
 状态（`state_dict`）里有模型参数与缓冲区，以及优化器的全部状态：Adam 的一阶、二阶矩与 β 的幂、Momentum 的速度、
 学习率调度器的步数。
@@ -9,12 +11,59 @@ Paddle 的参数名由进程内的全局计数器生成，同一个模型在另�
 """
 
 import math
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import paddle
 
 from ..loops import autograd_epoch, autograd_evaluate, should_evaluate
 from ..validate import check_bool, check_choice, check_int
+
+
+@runtime_checkable
+class Trainable(Protocol):
+    """可训练对象的约定：`Config.build` 指向的函数（或类）以 `build(**config.params)` 返回的就是它。
+
+    运行器把一个配置的训练切成 `config.units` 个单位（`LayerTrainable` 里一个单位是一个回合），一次训练一个单位，
+    单位之间可以换进程、可以中断后从检查点接着训练；约定保证无论怎样切分、接力、续跑，每个记录都逐位相同：
+
+    - `train_unit(unit)`：训练第 `unit` 个单位（0、1、2……依次调用，每个单位恰好一次），返回这个单位的记录。
+      记录必须能写成 JSON（只含 dict、list、str、int、float、bool、None；NumPy/Paddle 数值先换成 float/int），
+      运行器把它 JSON 往返一次再保存，所以元组会变成列表。调用前运行器已按 `unit_seed(config.seed, unit)`
+      设好 paddle、numpy 与 random 的全局种子：单位内用到的随机数（打乱、dropout）只取决于配置的种子和单位；
+    - `state_dict()`：每个单位之后调用，返回继续训练所需的全部状态（模型参数、优化器状态、学习率调度……），
+      必须能 pickle（它在进程之间传递，并写进检查点）；
+    - `set_state_dict(state)`：在一个新构建的对象上载入 `state_dict()` 的返回值，之后训练下一个单位与没有中断时
+      逐位相同。
+
+    构建、载入状态与训练都在这个配置自己的 Paddle 名字空间（`paddle.utils.unique_name`）里进行，所以参数名在任何
+    进程里都一样；构建前按 `config.seed` 设好全部随机数（初始化由配置的种子决定）。
+
+    三个可选的属性（没有时运行器用默认做法）：
+
+    - `num_units`：对象打算训练的单位数（如 `num_epochs`）。不为 None 时必须等于 `config.units`，否则构建后立即
+      报错并点名 units；
+    - `unit_cost`：一个单位的大致工作量（任意单位的正数，默认 1.0）。每个单位之后读取、写进检查点；调度器据此
+      先分派剩余工作量（剩余单位数 × `unit_cost`）最大的配置，让几个核大致同时结束；
+    - `progress_hook`：有这个属性时，运行器在 `train_unit` 之前把它设成一个函数、之后设回 None；训练中用本单位已完成
+      的比例（0 到 1 的浮点数）调用它，进度条据此前进（工作进程最多每 0.25 秒报告一次）。
+
+    `check_trainable`（nndl/experiment/pool.py）在构建后检查这个约定（`isinstance(obj, Trainable)` 只看三个方法在不在）。
+    """
+
+    def train_unit(self, unit: int) -> Any:
+        """训练第 `unit` 个单位，返回能写成 JSON 的记录。"""
+
+    def state_dict(self) -> Any:
+        """继续训练所需的全部状态（能 pickle）。"""
+
+    def set_state_dict(self, state: Any) -> None:
+        """载入 `state_dict()` 的返回值。"""
+
+
+# `Trainable` 要求的方法名（check_trainable 用它逐个点名缺少的方法）。
+TRAINABLE_METHODS = tuple(name for name, member in vars(Trainable).items()
+                          if callable(member) and not name.startswith("_"))
 
 
 def _param_list(optimizer):
@@ -79,7 +128,7 @@ def _to_float(value):
 
 
 class LayerTrainable:
-    """一个 `paddle.nn.Layer` + 优化器的可训练对象，一个单位 = 一个回合（epoch）。
+    """一个 `paddle.nn.Layer` + 优化器的可训练对象（符合 `Trainable`），一个单位 = 一个回合（epoch）。
 
     - `train_data`/`dev_data`：`(X, y)` 张量；每批取 `batch_size` 个样本，保留最后不满的一批；
     - `shuffle=True`：每个回合用 `np.random.permutation` 打乱（运行器在每个单位前按 `unit_seed(seed, u)` 设好种子，
