@@ -7,7 +7,10 @@
 
 优化器状态按参数的结构名（如 `"0.weight"`）保存，而不是按 Paddle 的参数名（如 `linear_3.w_0`）：
 Paddle 的参数名由进程内的全局计数器生成，同一个模型在另一个进程、或在同一进程里第二次构建时名字不同，
-直接用 `optimizer.state_dict()` 的键就对不上。
+直接用 `optimizer.state_dict()` 的键就对不上。运行器在每个配置自己的 `unique_name` 名字空间里构建与载入，在那里面
+公开的 `optimizer.state_dict()`/`set_state_dict()` 续跑也逐位相同（试过：运行器的续跑测试都通过）；但在名字空间之外
+（在同一进程里再构建一个对象、载入状态接着训练，测试与 notebook 都这样做）它的键对不上而报错，读以前的检查点也仍然
+要按结构名写入，所以这里保留按结构名的做法（要用到 Paddle 的 `_accumulators` 与 `_create_accumulators`）。
 """
 
 import math
