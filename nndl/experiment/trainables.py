@@ -30,7 +30,8 @@ class Trainable(Protocol):
     运行器把一个配置的训练切成 `config.units` 个单位（`LayerTrainable` 里一个单位是一个回合），一次训练一个单位，
     单位之间可以换进程、可以中断后从检查点接着训练；约定保证无论怎样切分、接力、续跑，每个记录都逐位相同：
 
-    - `train_unit(unit)`：训练第 `unit` 个单位（0、1、2……依次调用，每个单位恰好一次），返回这个单位的记录。
+    - `train_unit(unit)`：训练第 `unit` 个单位（从 0 起依次调用；一个单位被中断时，在新构建并载入了前一个状态的对象上重训它），
+      返回这个单位的记录。
       记录必须能写成 JSON（只含 dict、list、str、int、float、bool、None；NumPy/Paddle 数值先换成 float/int），
       运行器把它 JSON 往返一次再保存，所以元组会变成列表。调用前运行器已按 `unit_seed(config.seed, unit)`
       设好 paddle、numpy 与 random 的全局种子：单位内用到的随机数（打乱、dropout）只取决于配置的种子和单位；
