@@ -60,7 +60,8 @@ from .op import (Adagrad, Adam, Linear, Momentum, NonFiniteError, Op, OptimizedF
                  OptimizedFunction3D, Optimizer, RMSprop, SimpleBatchGD)
 from .data import make_moons  # noqa: E402
 from .metric import accuracy  # noqa: E402
-from .runner import Accuracy, RunnerV3  # noqa: E402
+from .metric import Accuracy  # noqa: E402
+from .runner import RunnerV3  # noqa: E402
 from .loops import train, train_f  # noqa: E402
 
 __all__ = [

@@ -1,7 +1,9 @@
 """训练循环。
 
 - 7.3 节：在被优化函数上迭代的 `train_f`，线性拟合的小批量 `train`（及其分批 `minibatches`、`cycled_minibatches`）；
-- 7.6 节：手写网络的全批量循环 `train_iterations`，书中的 `train_model`，以及测试模式下的准确率 `eval_accuracy`。
+- 7.6 节：手写网络的全批量循环 `train_iterations`，书中的 `train_model`，以及测试模式下的准确率 `eval_accuracy`；
+- 自动求导的训练约定（`autograd_step`、`should_evaluate`、`autograd_epoch`、`autograd_evaluate`）：书中的 `RunnerV3`
+  与实验运行器的 `LayerTrainable` 共用这一份。
 """
 
 import itertools
@@ -127,3 +129,82 @@ def train_model(X_train, y_train, X_test, y_test, model, optimizer, loss_fn, num
     if verbose:
         print(f"train accuracy: {train_acc:.4f}, test accuracy: {test_acc:.4f}")
     return losses, train_acc, test_acc
+
+
+# --- 自动求导的训练约定 ------------------------------------------------------------------------------------------
+# `RunnerV3`（nndl/runner.py，书中的接口）与实验运行器的 `LayerTrainable`（nndl/experiment/trainables.py）
+# 都用下面这四个函数训练与评价：一步怎么走、一个回合怎么走、哪一步评价、评价算什么，只在这里写一次。
+# tests/test_contract.py 检验两者在同样的模型与批上给出逐位相同的每步损失、回合损失与验证分数、验证损失。
+
+
+def autograd_step(model, optimizer, loss_fn, X, y, before_update=None):
+    """一个训练步：前向、损失、反向、`optimizer.step()`、`optimizer.clear_grad()`，返回损失值（Python 浮点数）。
+
+    `before_update(loss_value)` 在反向之后、更新之前调用（此时梯度还在；`RunnerV3` 在这里记录损失、打印日志、
+    调用 `custom_print_log`）。损失取 `.item()`，不把带计算图的张量留到下一步。
+    """
+    loss = loss_fn(model(X), y)
+    value = loss.item()
+    loss.backward()
+    if before_update is not None:
+        before_update(value)
+    optimizer.step()
+    optimizer.clear_grad()
+    return value
+
+
+def should_evaluate(global_step, eval_steps, num_training_steps):
+    """评价规则：`eval_steps > 0` 时，全局步数（从 0 计）大于 0 且是 `eval_steps` 的倍数、或是最后一步
+    （`num_training_steps - 1`）时，在这一步更新之后评价；`eval_steps=0` 不评价。"""
+    return bool(eval_steps) and global_step > 0 and (global_step % eval_steps == 0
+                                                     or global_step == num_training_steps - 1)
+
+
+def autograd_epoch(model, optimizer, loss_fn, batches, global_step, num_training_steps, eval_steps=0,
+                   on_evaluate=None, before_update=None, after_step=None):
+    """训练一个回合：对 `batches` 的每一批走一步 `autograd_step`，按 `should_evaluate` 调用 `on_evaluate`。
+
+    - `global_step`：本回合第一步的全局步数；`num_training_steps`：全部回合的总步数（决定哪一步是最后一步）；
+    - `before_update(global_step, loss_value)`：每步反向之后、更新之前调用；
+    - `on_evaluate(global_step)`：评价规则成立的那一步更新之后调用，之后模型回到训练模式；
+    - `after_step(global_step)`：每步（包括评价）结束时调用（学习率调度、进度）。
+
+    返回 `(step_losses, epoch_loss)`：`[(global_step, loss), ...]` 与本回合各步损失的平均。
+    """
+    if eval_steps and on_evaluate is None:
+        raise ValueError("eval_steps > 0 时必须提供 on_evaluate")
+    model.train()
+    step_losses, total = [], 0.0
+    for X, y in batches:
+        hook = None if before_update is None else (lambda value, step=global_step: before_update(step, value))
+        value = autograd_step(model, optimizer, loss_fn, X, y, hook)
+        total += value
+        step_losses.append((global_step, value))
+        if should_evaluate(global_step, eval_steps, num_training_steps):
+            on_evaluate(global_step)
+            model.train()
+        if after_step is not None:
+            after_step(global_step)
+        global_step += 1
+    if not step_losses:
+        raise ValueError("训练数据一批也没有")
+    return step_losses, total / len(step_losses)
+
+
+def autograd_evaluate(model, loss_fn, metric, batches):
+    """在 `batches` 上评价，返回 `(score, loss)`：模型切到评价模式（不再切回）、不记录梯度；`metric` 先 `reset()`，
+    每批 `update(logits, y)`，最后 `accumulate()` 得到 `score`；`loss` 是各批损失的平均。"""
+    if metric is None:
+        raise ValueError("评价需要 metric")
+    model.eval()
+    metric.reset()
+    total, count = 0.0, 0
+    with paddle.no_grad():
+        for X, y in batches:
+            logits = model(X)
+            total += loss_fn(logits, y).item()
+            metric.update(logits, y)
+            count += 1
+    if count == 0:
+        raise ValueError("验证数据一批也没有")
+    return metric.accumulate(), total / count

@@ -1,43 +1,15 @@
-"""`RunnerV3`：书中通用的训练/评价/预测封装，以及分类准确率 `Accuracy`。
+"""`RunnerV3`：书中通用的训练/评价/预测封装。
 
 与书中版本的区别：每个回合损失用 Python 浮点数累加（书中累加带计算图的张量，整个回合的图都留在内存里），
-0 维损失用 `.item()` 取值。
+0 维损失用 `.item()` 取值。一步、一个回合、评价规则与评价都是 `nndl.loops` 里与实验运行器的 `LayerTrainable`
+共用的那几个函数（`autograd_step`、`autograd_epoch`、`should_evaluate`、`autograd_evaluate`）。
+分类准确率 `Accuracy` 在 `nndl.metric`。
 """
 
 import paddle
 
-
-class Accuracy(paddle.metric.Metric):
-    """分类准确率。`outputs` 为 `[N, C]` 时取 argmax；为 `[N, 1]` 时按阈值二分类（logits 用 0，概率用 0.5）。"""
-
-    def __init__(self, is_logist=True):
-        super().__init__()
-        self.is_logist = is_logist
-        self.reset()
-
-    def update(self, outputs, labels):
-        labels = paddle.reshape(labels, [-1]).astype("int64")
-        if outputs.shape[1] == 1:
-            threshold = 0.0 if self.is_logist else 0.5
-            preds = (paddle.squeeze(outputs, axis=-1) >= threshold).astype("int64")
-        else:
-            preds = paddle.argmax(outputs, axis=1)
-        if preds.shape[0] != labels.shape[0]:
-            raise ValueError(f"outputs 有 {preds.shape[0]} 个样本，labels 有 {labels.shape[0]} 个")
-        self.num_correct += int((preds == labels).astype("int64").sum().item())
-        self.num_count += labels.shape[0]
-
-    def accumulate(self):
-        if self.num_count == 0:
-            raise ValueError("还没有调用 update，无法计算准确率")
-        return self.num_correct / self.num_count
-
-    def reset(self):
-        self.num_correct = 0
-        self.num_count = 0
-
-    def name(self):
-        return "Accuracy"
+from .loops import autograd_epoch, autograd_evaluate
+from .validate import check_int
 
 
 class RunnerV3:
@@ -55,62 +27,48 @@ class RunnerV3:
         self.best_score = 0
 
     def train(self, train_loader, dev_loader=None, **kwargs):
-        num_epochs = kwargs.get("num_epochs", 0)
+        num_epochs = check_int(kwargs.get("num_epochs", 0), "num_epochs", min_val=0)
         log_steps = kwargs.get("log_steps", 100)
         eval_steps = kwargs.get("eval_steps", 0)
         save_path = kwargs.get("save_path", "best_model.pdparams")
         custom_print_log = kwargs.get("custom_print_log", None)
-        if not isinstance(num_epochs, int) or num_epochs < 0:
-            raise ValueError(f"num_epochs 必须是非负整数，收到 {num_epochs!r}")
         if eval_steps and dev_loader is None:
             raise ValueError("eval_steps > 0 时必须提供 dev_loader")
         if eval_steps and self.metric is None:
             raise ValueError("eval_steps > 0 时必须提供 metric")
 
-        self.model.train()
         num_training_steps = num_epochs * len(train_loader)
         global_step = 0
         for epoch in range(num_epochs):
-            total_loss = 0.0
-            for X, y in train_loader:
-                loss = self.loss_fn(self.model(X), y)
-                loss_value = loss.item()
-                total_loss += loss_value
-                self.train_step_losses.append((global_step, loss_value))
-                if log_steps and global_step % log_steps == 0:
-                    print(f"[Train] epoch: {epoch}/{num_epochs}, step: {global_step}/{num_training_steps}, loss: {loss_value:.5f}")
-                loss.backward()
+            def log(step, loss_value, epoch=epoch):
+                self.train_step_losses.append((step, loss_value))
+                if log_steps and step % log_steps == 0:
+                    print(f"[Train] epoch: {epoch}/{num_epochs}, step: {step}/{num_training_steps}, loss: {loss_value:.5f}")
                 if custom_print_log:
                     custom_print_log(self)
-                self.optimizer.step()
-                self.optimizer.clear_grad()
-                if eval_steps and global_step > 0 and (global_step % eval_steps == 0 or global_step == num_training_steps - 1):
-                    dev_score, dev_loss = self.evaluate(dev_loader, global_step=global_step)
-                    print(f"[Evaluate]  dev score: {dev_score:.5f}, dev loss: {dev_loss:.5f}")
-                    self.model.train()
-                    if dev_score > self.best_score:
-                        self.save_model(save_path)
-                        print(f"[Evaluate] best accuracy performence has been updated: {self.best_score:.5f} --> {dev_score:.5f}")
-                        self.best_score = dev_score
-                global_step += 1
-            self.train_epoch_losses.append(total_loss / len(train_loader))
+
+            step_losses, epoch_loss = autograd_epoch(
+                self.model, self.optimizer, self.loss_fn, train_loader, global_step, num_training_steps, eval_steps,
+                on_evaluate=lambda step: self._evaluate_and_save(dev_loader, step, save_path), before_update=log)
+            global_step += len(step_losses)
+            self.train_epoch_losses.append(epoch_loss)
         if log_steps:
             print("[Train] Training done!")
 
-    @paddle.no_grad()
+    def _evaluate_and_save(self, dev_loader, global_step, save_path):
+        """训练中的一次评价：打印验证分数与损失；分数超过此前最好的就保存模型。"""
+        dev_score, dev_loss = self.evaluate(dev_loader, global_step=global_step)
+        print(f"[Evaluate]  dev score: {dev_score:.5f}, dev loss: {dev_loss:.5f}")
+        if dev_score > self.best_score:
+            self.save_model(save_path)
+            print(f"[Evaluate] best accuracy performence has been updated: {self.best_score:.5f} --> {dev_score:.5f}")
+            self.best_score = dev_score
+
     def evaluate(self, dev_loader, **kwargs):
         if self.metric is None:
             raise ValueError("evaluate 需要 metric")
         global_step = kwargs.get("global_step", -1)
-        self.model.eval()
-        self.metric.reset()
-        total_loss = 0.0
-        for X, y in dev_loader:
-            logits = self.model(X)
-            total_loss += self.loss_fn(logits, y).item()
-            self.metric.update(logits, y)
-        dev_loss = total_loss / len(dev_loader)
-        dev_score = self.metric.accumulate()
+        dev_score, dev_loss = autograd_evaluate(self.model, self.loss_fn, self.metric, dev_loader)
         if global_step != -1:
             self.dev_losses.append((global_step, dev_loss))
             self.dev_scores.append(dev_score)

@@ -8,7 +8,7 @@ import paddle
 import paddle.nn.functional as F
 
 from nndl.experiment import LayerTrainable, mnist_tensors
-from nndl.runner import Accuracy
+from nndl.metric import Accuracy
 
 
 def tiny_cnn(units, num_train=256, num_dev=128, lr=0.05, batch_size=32):

@@ -2,9 +2,9 @@
 
 ```python
 from nndl.experiment import Config, run, ExperimentError, LayerTrainable, mnist_tensors, runs_dir
-results = run([Config(name="adam", build="nndl.mlp:moons_trainable", params={"lr": 0.01}, units=50)],
-              out_dir=runs_dir("7.3-adam"))
-results["adam"].records  # 每个单位（回合）train_unit 的返回值
+results = run([Config(name="xavier", build="nndl.sections.s7_4_initialization:init_trainable",
+                      params={"init": "xavier_normal", "num_epochs": 50}, units=50)], out_dir=runs_dir("7.4-xavier"))
+results["xavier"].records  # 每个单位（回合）train_unit 的返回值
 ```
 
 配置在单线程的工作进程里并行训练，按单位（回合）切分；模型参数、优化器状态、数据位置与随机数都随工作移动，
@@ -14,7 +14,7 @@ results["adam"].records  # 每个单位（回合）train_unit 的返回值
 - `scheduler`：决定下一个训练哪个配置（纯函数，单元测试不启动进程）；
 - `pool`：工作进程（以及 `workers=0` 时在本进程中运行）；
 - `store`：检查点（原子写入、校验、设置比对）与 `runs_dir`；
-- `seeding`：`unit_seed`；`progress`：进度条；`trainables`：`LayerTrainable`；
+- `seeding`：`unit_seed`；`progress`：进度条；`trainables`：可训练对象的约定 `Trainable` 与 `LayerTrainable`；
 - `driver`：把以上各部分组合起来的 `run()`；`results`：`Results`、`RunResult`、`ExperimentError`。
 """
 
@@ -24,7 +24,7 @@ from .driver import run
 from .results import ExperimentError, Results, RunResult
 from .seeding import unit_seed
 from .store import CheckpointError, runs_dir
-from .trainables import LayerTrainable
+from .trainables import LayerTrainable, Trainable
 
 __all__ = ["Config", "run", "Results", "RunResult", "ExperimentError", "CheckpointError", "LayerTrainable",
-           "mnist_tensors", "runs_dir", "unit_seed"]
+           "Trainable", "mnist_tensors", "runs_dir", "unit_seed"]

@@ -20,6 +20,7 @@ from paddle.utils import unique_name
 
 from .config import Config
 from .seeding import saved_rng_state, seed_all, unit_seed
+from .trainables import TRAINABLE_METHODS, Trainable
 
 # 工作进程在导入 Paddle 之前就要是单线程的：这些变量在启动子进程时放进它的环境。
 SINGLE_THREAD_ENV = {
@@ -109,10 +110,13 @@ class Live:
 
 
 def check_trainable(trainable, config):
-    """检查 `build(**params)` 的返回值符合可训练对象的约定；单位数对不上时报错并点名 units。"""
-    for method in ("train_unit", "state_dict", "set_state_dict"):
-        if not callable(getattr(trainable, method, None)):
-            raise TypeError(f"build={config.build!r} 返回的 {type(trainable).__name__} 没有 {method}() 方法")
+    """检查 `build(**params)` 的返回值符合可训练对象的约定 `Trainable`（nndl/experiment/trainables.py）；
+    缺少方法时点名 build 与方法，单位数对不上时报错并点名 units。"""
+    # isinstance 只看三个方法在不在，不看能否调用；逐个检查可调用，报错时点名缺的是哪一个。
+    missing = [m for m in TRAINABLE_METHODS if not callable(getattr(trainable, m, None))]
+    if missing or not isinstance(trainable, Trainable):
+        what = f"{missing[0]}() 方法" if missing else f"{'、'.join(TRAINABLE_METHODS)} 方法"
+        raise TypeError(f"build={config.build!r} 返回的 {type(trainable).__name__} 没有 {what}")
     num_units = getattr(trainable, "num_units", None)
     if num_units is not None and num_units != config.units:
         raise ValueError(f"配置 {config.name!r}：units={config.units}，但 build 返回的对象要训练 {num_units} 个单位"

@@ -1,17 +1,73 @@
-"""`LayerTrainable`：把一个 `paddle.nn.Layer` 和一个 `paddle.optimizer` 包装成实验运行器的可训练对象。
+"""可训练对象：实验运行器训练的东西的约定 `Trainable`，以及它最常用的实现 `LayerTrainable`。
 
-训练语义与 `RunnerV3` 相同（每步损失、每个回合平均损失、每 `eval_steps` 步及最后一步在验证集上评价），
-一个单位就是一个回合。状态（`state_dict`）里有模型参数与缓冲区，以及优化器的全部状态：
-Adam 的一阶、二阶矩与 β 的幂、Momentum 的速度、学习率调度器的步数。
+`LayerTrainable` 把一个 `paddle.nn.Layer` 和一个 `paddle.optimizer` 包装成可训练对象。一步、一个回合、评价规则与
+评价都是 `nndl.loops` 里与 `RunnerV3` 共用的函数（tests/test_contract.py 检验两者逐位相同），一个单位就是一个回合。
+状态（`state_dict`）里有模型参数与缓冲区，以及优化器的全部状态：Adam 的一阶、二阶矩与 β 的幂、Momentum 的速度、
+学习率调度器的步数。
 
 优化器状态按参数的结构名（如 `"0.weight"`）保存，而不是按 Paddle 的参数名（如 `linear_3.w_0`）：
 Paddle 的参数名由进程内的全局计数器生成，同一个模型在另一个进程、或在同一进程里第二次构建时名字不同，
-直接用 `optimizer.state_dict()` 的键就对不上。
+直接用 `optimizer.state_dict()` 的键就对不上。运行器在每个配置自己的 `unique_name` 名字空间里构建与载入，在那里面
+公开的 `optimizer.state_dict()`/`set_state_dict()` 续跑也逐位相同（试过：运行器的续跑测试都通过）；但在名字空间之外
+（在同一进程里再构建一个对象、载入状态接着训练，测试与 notebook 都这样做）它的键对不上而报错，读以前的检查点也仍然
+要按结构名写入，所以这里保留按结构名的做法（要用到 Paddle 的 `_accumulators` 与 `_create_accumulators`）。
 """
 
 import math
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+import paddle
+
+from ..loops import autograd_epoch, autograd_evaluate, should_evaluate
+from ..validate import check_bool, check_choice, check_int
+
+
+@runtime_checkable
+class Trainable(Protocol):
+    """可训练对象的约定：`Config.build` 指向的函数（或类）以 `build(**config.params)` 返回的就是它。
+
+    运行器把一个配置的训练切成 `config.units` 个单位（`LayerTrainable` 里一个单位是一个回合），一次训练一个单位，
+    单位之间可以换进程、可以中断后从检查点接着训练；约定保证无论怎样切分、接力、续跑，每个记录都逐位相同：
+
+    - `train_unit(unit)`：训练第 `unit` 个单位（从 0 起依次调用；一个单位被中断时，在新构建并载入了前一个状态的对象上重训它），
+      返回这个单位的记录。
+      记录必须能写成 JSON（只含 dict、list、str、int、float、bool、None；NumPy/Paddle 数值先换成 float/int），
+      运行器把它 JSON 往返一次再保存，所以元组会变成列表。调用前运行器已按 `unit_seed(config.seed, unit)`
+      设好 paddle、numpy 与 random 的全局种子：单位内用到的随机数（打乱、dropout）只取决于配置的种子和单位；
+    - `state_dict()`：每个单位之后调用，返回继续训练所需的全部状态（模型参数、优化器状态、学习率调度……），
+      必须能 pickle（它在进程之间传递，并写进检查点）；
+    - `set_state_dict(state)`：在一个新构建的对象上载入 `state_dict()` 的返回值，之后训练下一个单位与没有中断时
+      逐位相同。
+
+    构建、载入状态与训练都在这个配置自己的 Paddle 名字空间（`paddle.utils.unique_name`）里进行，所以参数名在任何
+    进程里都一样；构建前按 `config.seed` 设好全部随机数（初始化由配置的种子决定）。
+
+    三个可选的属性（没有时运行器用默认做法）：
+
+    - `num_units`：对象打算训练的单位数（如 `num_epochs`）。不为 None 时必须等于 `config.units`，否则构建后立即
+      报错并点名 units；
+    - `unit_cost`：一个单位的大致工作量（任意单位的正数，默认 1.0）。每个单位之后读取、写进检查点；调度器据此
+      先分派剩余工作量（剩余单位数 × `unit_cost`）最大的配置，让几个核大致同时结束；
+    - `progress_hook`：有这个属性时，运行器在 `train_unit` 之前把它设成一个函数、之后设回 None；训练中用本单位已完成
+      的比例（0 到 1 的浮点数）调用它，进度条据此前进（工作进程最多每 0.25 秒报告一次）。
+
+    `check_trainable`（nndl/experiment/pool.py）在构建后检查这个约定（`isinstance(obj, Trainable)` 只看三个方法在不在）。
+    """
+
+    def train_unit(self, unit: int) -> Any:
+        """训练第 `unit` 个单位，返回能写成 JSON 的记录。"""
+
+    def state_dict(self) -> Any:
+        """继续训练所需的全部状态（能 pickle）。"""
+
+    def set_state_dict(self, state: Any) -> None:
+        """载入 `state_dict()` 的返回值。"""
+
+
+# `Trainable` 要求的方法名（check_trainable 用它逐个点名缺少的方法）。
+TRAINABLE_METHODS = tuple(name for name, member in vars(Trainable).items()
+                          if callable(member) and not name.startswith("_"))
 
 
 def _param_list(optimizer):
@@ -26,8 +82,6 @@ def _param_list(optimizer):
 
 
 def _lr_scheduler(optimizer):
-    import paddle
-
     lr = getattr(optimizer, "_learning_rate", None)
     return lr if isinstance(lr, paddle.optimizer.lr.LRScheduler) else None
 
@@ -49,8 +103,6 @@ def optimizer_state(optimizer, model):
 
 def set_optimizer_state(optimizer, model, state):
     """`optimizer_state` 的逆：先让优化器建好累积量（Paddle 本来在第一步时才建），再逐个写入保存的值。"""
-    import paddle
-
     accumulators = state["accumulators"]
     if accumulators:
         block = paddle.static.default_main_program().global_block()
@@ -80,13 +132,13 @@ def _to_float(value):
 
 
 class LayerTrainable:
-    """一个 `paddle.nn.Layer` + 优化器的可训练对象，一个单位 = 一个回合（epoch）。
+    """一个 `paddle.nn.Layer` + 优化器的可训练对象（符合 `Trainable`），一个单位 = 一个回合（epoch）。
 
     - `train_data`/`dev_data`：`(X, y)` 张量；每批取 `batch_size` 个样本，保留最后不满的一批；
     - `shuffle=True`：每个回合用 `np.random.permutation` 打乱（运行器在每个单位前按 `unit_seed(seed, u)` 设好种子，
       所以打乱的顺序只取决于配置的种子和回合）；
-    - `eval_steps > 0`：全局步数 step > 0 且 step 是 `eval_steps` 的倍数、以及最后一步时在 `dev_data` 上评价
-      （与 `RunnerV3` 相同；`eval_steps=0` 不评价）；验证集也按 `batch_size` 分批；
+    - `eval_steps > 0`：按 `nndl.loops.should_evaluate`（与 `RunnerV3` 共用）在 `dev_data` 上评价：全局步数 step > 0
+      且 step 是 `eval_steps` 的倍数、以及最后一步；`eval_steps=0` 不评价；验证集也按 `batch_size` 分批；
     - 优化器带学习率调度器时，每个回合（`lr_step="epoch"`）或每步（`lr_step="step"`）调用一次 `scheduler.step()`。
 
     每个单位返回 `{"epoch": u, "train_loss": 本回合平均损失, "step_losses": [[global_step, loss], ...],
@@ -95,8 +147,6 @@ class LayerTrainable:
 
     def __init__(self, model, optimizer, loss_fn, metric, train_data, dev_data=None, batch_size=64, shuffle=False,
                  num_epochs=None, eval_steps=0, lr_step="epoch"):
-        import paddle
-
         if not isinstance(model, paddle.nn.Layer):
             raise TypeError(f"model 必须是 paddle.nn.Layer，收到 {type(model).__name__}")
         if not isinstance(optimizer, paddle.optimizer.Optimizer):
@@ -105,24 +155,19 @@ class LayerTrainable:
             raise TypeError("loss_fn 必须可调用")
         self.train_X, self.train_y = self._check_data(train_data, "train_data")
         self.dev_data = None if dev_data is None else self._check_data(dev_data, "dev_data")
-        for name, value, low in (("batch_size", batch_size, 1), ("num_epochs", num_epochs, 1),
-                                 ("eval_steps", eval_steps, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} 必须是不小于 {low} 的整数，收到 {value!r}")
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle 必须是 True 或 False，收到 {shuffle!r}")
+        self.batch_size = check_int(batch_size, "batch_size", min_val=1)
+        self.num_epochs = check_int(num_epochs, "num_epochs", min_val=1)
+        self.eval_steps = check_int(eval_steps, "eval_steps", min_val=0)
+        self.shuffle = check_bool(shuffle, "shuffle")
+        self.lr_step = check_choice(lr_step, "lr_step", ("epoch", "step"))
         if eval_steps and (self.dev_data is None or metric is None):
             raise ValueError("eval_steps > 0 时必须提供 dev_data 和 metric")
-        if lr_step not in ("epoch", "step"):
-            raise ValueError(f"lr_step 必须是 'epoch' 或 'step'，收到 {lr_step!r}")
         self.model, self.optimizer, self.loss_fn, self.metric = model, optimizer, loss_fn, metric
-        self.batch_size, self.shuffle, self.num_epochs, self.eval_steps = batch_size, shuffle, num_epochs, eval_steps
-        self.lr_step = lr_step
         self.num_samples = self.train_X.shape[0]
         self.steps_per_epoch = math.ceil(self.num_samples / batch_size)
         self.num_units = num_epochs  # 运行器据此检查 Config.units
         # 粗略的每个回合工作量（只用于调度）：每步固定开销约相当于 5 个样本，加上评价的样本数。
-        num_evals = len(self._eval_steps_in(0)) if eval_steps else 0
+        num_evals = len(self._eval_steps_in(0))
         dev_size = self.dev_data[0].shape[0] if self.dev_data is not None else 0
         self.unit_cost = float(self.steps_per_epoch * (5 + batch_size) + num_evals * dev_size / 3)
         self.progress_hook = None  # 运行器设置：每步后以本单位完成的比例调用
@@ -138,14 +183,15 @@ class LayerTrainable:
             raise ValueError(f"{name} 是空的")
         return X, y
 
+    @property
+    def num_training_steps(self):
+        return self.num_epochs * self.steps_per_epoch
+
     def _eval_steps_in(self, unit):
-        last = self.num_epochs * self.steps_per_epoch - 1
         steps = range(unit * self.steps_per_epoch, (unit + 1) * self.steps_per_epoch)
-        return [s for s in steps if s > 0 and (s % self.eval_steps == 0 or s == last)]
+        return [s for s in steps if should_evaluate(s, self.eval_steps, self.num_training_steps)]
 
     def _batches(self, X, y, order=None):
-        import paddle
-
         n = X.shape[0]
         for start in range(0, n, self.batch_size):
             stop = min(start + self.batch_size, n)
@@ -157,53 +203,38 @@ class LayerTrainable:
 
     def train_unit(self, unit):
         """训练第 `unit` 个回合（从 0 开始），返回这个回合的记录。"""
-        if isinstance(unit, bool) or not isinstance(unit, int) or not 0 <= unit < self.num_epochs:
-            raise ValueError(f"unit 必须是 0 到 {self.num_epochs - 1} 之间的整数，收到 {unit!r}")
+        unit = check_int(unit, "unit", min_val=0, max_val=self.num_epochs - 1)
         scheduler = _lr_scheduler(self.optimizer)
         order = np.random.permutation(self.num_samples) if self.shuffle else None
-        eval_at = set(self._eval_steps_in(unit)) if self.eval_steps else set()
-        step_losses, dev = [], []
-        total = 0.0
-        self.model.train()
-        global_step = unit * self.steps_per_epoch
-        for i, (X, y) in enumerate(self._batches(self.train_X, self.train_y, order)):
-            loss = self.loss_fn(self.model(X), y)
-            value = loss.item()
-            total += value
-            step_losses.append([global_step, value])
-            loss.backward()
-            self.optimizer.step()
-            self.optimizer.clear_grad()
+        first_step = unit * self.steps_per_epoch
+        dev = []
+
+        def on_evaluate(global_step):
+            score, dev_loss = self.evaluate()
+            dev.append([global_step, score, dev_loss])
+
+        def after_step(global_step):
             if scheduler is not None and self.lr_step == "step":
                 scheduler.step()
-            if global_step in eval_at:
-                score, dev_loss = self.evaluate()
-                dev.append([global_step, score, dev_loss])
-                self.model.train()
-            global_step += 1
             if self.progress_hook is not None:
-                self.progress_hook((i + 1) / self.steps_per_epoch)
+                self.progress_hook((global_step - first_step + 1) / self.steps_per_epoch)
+
+        step_losses, train_loss = autograd_epoch(
+            self.model, self.optimizer, self.loss_fn, self._batches(self.train_X, self.train_y, order), first_step,
+            self.num_training_steps, self.eval_steps, on_evaluate=on_evaluate, after_step=after_step)
         if scheduler is not None and self.lr_step == "epoch":
             scheduler.step()
-        return {"epoch": unit, "train_loss": total / self.steps_per_epoch, "step_losses": step_losses, "dev": dev}
+        return {"epoch": unit, "train_loss": train_loss, "step_losses": [list(s) for s in step_losses], "dev": dev}
 
     def evaluate(self, data=None):
         """在 `data`（默认 `dev_data`）上评价，返回 `(score, loss)`。"""
-        import paddle
-
+        if data is None and self.dev_data is None:
+            raise ValueError("没有 dev_data，evaluate 需要 data")
         X, y = self.dev_data if data is None else self._check_data(data, "data")
         if self.metric is None:
             raise ValueError("evaluate 需要 metric")
-        self.model.eval()
-        self.metric.reset()
-        total, count = 0.0, 0
-        with paddle.no_grad():
-            for xb, yb in self._batches(X, y):
-                logits = self.model(xb)
-                total += self.loss_fn(logits, yb).item()
-                self.metric.update(logits, yb)
-                count += 1
-        return _to_float(self.metric.accumulate()), total / count
+        score, loss = autograd_evaluate(self.model, self.loss_fn, self.metric, self._batches(X, y))
+        return _to_float(score), loss
 
     def state_dict(self):
         return {"model": {name: value.numpy().copy() for name, value in self.model.state_dict().items()},
