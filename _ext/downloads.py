@@ -11,7 +11,7 @@
 
 页面里写 ```` ```{nndl-downloads} ```` ````，得到三个下载链接（带大小）和创建环境、安装、打开 JupyterLab 的命令；文件名里的版本来自
 `nndl/__init__.py` 的 `__version__`，所以页面与 notebook 第一个单元格里的命令不会与 wheel 脱节。
-`tests/test_offline.py` 从构建好的网站取这些文件，在仓库之外的新虚拟环境里安装并运行 notebook。
+`tests/system/test_offline.py` 从构建好的网站取这些文件，在仓库之外的新虚拟环境里安装并运行 notebook。
 """
 
 import ast

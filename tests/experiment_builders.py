@@ -1,5 +1,5 @@
-"""Small builders for tests/test_experiment.py; importable in spawned workers (pytest puts tests/ on sys.path,
-and multiprocessing's spawn passes sys.path on to the child)."""
+"""Small builders for tests/unit/test_experiment.py; importable in spawned workers (tests/conftest.py puts tests/ on
+sys.path, and multiprocessing's spawn passes sys.path on to the child)."""
 
 import os
 import signal

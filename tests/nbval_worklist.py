@@ -1,4 +1,4 @@
-"""pytest plugin for tests/test_sensitivity.py: nbval on many notebooks, each in a project copy of its own, in a few
+"""pytest plugin for tests/system/test_sensitivity.py: nbval on many notebooks, each in its own project copy, in a few
 pytest processes instead of one process per notebook (a pytest start with nbval costs about 2.5 core-seconds).
 
     python -m pytest -p nbval_worklist --nbval --nbval-current-env COPY_A/notebooks/x.ipynb COPY_B/notebooks/y.ipynb

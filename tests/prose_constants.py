@@ -1,4 +1,4 @@
-"""正文里允许手写的数字：每页的常量登记表（tests/test_prose.py 读取）。
+"""正文里允许手写的数字：每页的常量登记表（tests/unit/test_prose.py 读取）。
 
 - ``CONSTANTS``：页面（相对项目根目录）→ {数字: 理由}。理由只能是：书中的设置（批大小、学习率、回合数……）、
   书中报告的结果（正文须写明是书中的）、公式里的常数与由设置直接算出的数（如 1000 条数据、批大小 64 → 每回合
@@ -64,7 +64,7 @@ CONSTANTS = {
         "5": "书中 7.2 的实验组数",
         "30": "书中 7.2 的回合数",
         "60000": "MNIST 训练集的大小",
-        "3.13": "支持的 Python 版本范围 3.11–3.13 的上限（nndl.PYTHON_MAX；tests/test_python_range.py 核对各处一致）",
+        "3.13": "支持的 Python 版本范围 3.11–3.13 的上限（nndl.PYTHON_MAX；tests/unit/test_python_range.py 核对各处一致）",
     },
     "book/maintainers.md": {
         "3.13": "支持的 Python 版本范围 3.11–3.13 的上限（nndl.PYTHON_MAX）",

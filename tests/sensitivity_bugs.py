@@ -1,4 +1,4 @@
-"""Plausible bugs a maintainer might commit; tests/test_sensitivity.py applies each one, alone, to a temporary
+"""Plausible bugs a maintainer might commit; tests/system/test_sensitivity.py applies each one, alone, to a temporary
 copy of the project and asserts that nbval on the listed notebooks FAILS (so the stored outputs really guard
 what the pages claim).
 

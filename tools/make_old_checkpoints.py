@@ -1,9 +1,9 @@
 """写 tests/data/old_checkpoints/ 里的检查点：包重新布局（issue 16）之前的代码、在训练到一半时留下的检查点。
 
-`tests/test_old_checkpoint.py` 用新的 build 路径（`nndl.experiment.config.MOVED_BUILDS`）从这些文件接着训练，
+`tests/unit/test_old_checkpoint.py` 用新的 build 路径（`nndl.experiment.config.MOVED_BUILDS`）从这些文件接着训练，
 断言结果与不中断的训练逐位相同：布局改变之前 `runs/full/<name>/` 里的检查点在改变之后仍能接着训练。
 
-写法与 tests/test_experiment.py 中 `test_resuming_from_checkpoints_equals_an_uninterrupted_run` 相同：用运行器
+写法与 tests/unit/test_experiment.py 中 `test_resuming_from_checkpoints_equals_an_uninterrupted_run` 相同：用运行器
 自己的 `Live` 训练前 k 个单位，再用 `CheckpointStore.save` 写下中断的运行会留下的检查点（用时记为 0）。
 
 这些文件只能用**搬家之前**的代码写（fixture 的 README 写明是哪个提交）：之后的 `Config` 会把旧的 build 字符串
@@ -62,7 +62,7 @@ def main():
         print(f"{store.path(config).name}: {done}/{config.units} 个单位，{store.path(config).stat().st_size} 字节")
     (OUT / "README.md").write_text(
         f"包重新布局（issue 16）之前的检查点，由 `tools/make_old_checkpoints.py` 在提交 {commit()} 写出"
-        "（训练到一半时中断的运行留下的文件）；`tests/test_old_checkpoint.py` 用新的 build 路径从它们接着训练。\n",
+        "（训练到一半时中断的运行留下的文件）；`tests/unit/test_old_checkpoint.py` 用新的 build 路径从它们接着训练。\n",
         encoding="utf-8")
 
 

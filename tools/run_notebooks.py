@@ -1,6 +1,7 @@
 """Re-execute notebooks in place (quick profile) so that the outputs nbval compares match the current nndl.
 
 Usage: python tools/run_notebooks.py [notebooks/NAME.ipynb ...]   (default: every notebook under notebooks/)
+       make notebooks NB=notebooks/7-6-regularization.ipynb       (the same through make; NB may list several)
 Cells run in the notebook's own folder, as in nbval and the site build; per-cell execution timestamps are dropped
 so that a re-run changes only what really changed.
 """
@@ -12,6 +13,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
 
 def run(path):
     notebook = nbformat.read(path, as_version=4)
@@ -22,14 +25,27 @@ def run(path):
     nbformat.write(notebook, path)
 
 
+def chosen(argv):
+    """要执行的 notebook（绝对路径）：列出的那些，默认 notebooks/ 下的全部。只接受 notebooks/ 下存在的 .ipynb，
+    写错的名字在执行任何一个之前就报告（否则前面的 notebook 已被改写，才发现最后一个不存在）。"""
+    if not argv:
+        return sorted(NOTEBOOKS.glob("*.ipynb"))
+    paths = [Path(p).resolve() for p in argv]
+    wrong = [p for p, path in zip(argv, paths) if path.suffix != ".ipynb" or not path.is_file()
+             or path.parent != NOTEBOOKS]
+    if wrong:
+        names = "\n  ".join(f"notebooks/{p.name}" for p in sorted(NOTEBOOKS.glob("*.ipynb")))
+        sys.exit(f"不是 notebooks/ 下的 notebook：{', '.join(wrong)}\n可以执行的有：\n  {names}")
+    return paths
+
+
 def main(argv):
-    os.environ.setdefault("NNDL_PROGRESS", "0")  # no progress bars in the stored outputs
+    os.environ.setdefault("NNDL_PROGRESS", "0")  # 保存的输出里没有进度条
     if os.environ.setdefault("NNDL_PROFILE", "quick") != "quick":
-        sys.exit("the committed outputs are the quick profile's: run with NNDL_PROFILE=quick (or unset)")
-    paths = [Path(p) for p in argv] or sorted(Path(__file__).resolve().parent.parent.glob("notebooks/*.ipynb"))
-    for path in paths:
-        print(f"executing {path}", flush=True)
-        run(path.resolve())
+        sys.exit("提交的输出是 quick 的：请以 NNDL_PROFILE=quick 运行（或不设置它）")
+    for path in chosen(argv):
+        print(f"执行 {path.relative_to(NOTEBOOKS.parent)}", flush=True)
+        run(path)
 
 
 if __name__ == "__main__":

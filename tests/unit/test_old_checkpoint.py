@@ -23,7 +23,7 @@ from nndl.experiment.pool import Live
 from nndl.experiment.store import MAGIC, CheckpointStore
 from test_experiment import assert_same_state
 
-FIXTURE = Path(__file__).resolve().parent / "data" / "old_checkpoints"
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "old_checkpoints"
 
 # (today's configuration, the build its old checkpoint names, units the old checkpoint holds). Name, params, units
 # and seed are those of tools/make_old_checkpoints.py; the build is written the new way, as a notebook writes it now.

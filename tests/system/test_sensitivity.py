@@ -9,7 +9,7 @@ tests/sensitivity_bugs.py 列出维护者可能提交的“看似合理的 bug�
 3. 断言每个 notebook 的 nbval 都失败，并记下是哪个单元格抓住了它（notebook、单元格下标、第一行、是结果还是源码清单；
    结束时打印成一张表）。
 
-副本里带单元格标签 `show-source` 的单元格（只显示包内源码，tests/test_show_source_tags.py 保证每个调用
+副本里带单元格标签 `show-source` 的单元格（只显示包内源码，tests/system/test_show_source_tags.py 保证每个调用
 `show_source(...)` 的单元格都带它、带它的单元格只显示源码）不参与比较：bug 改了源码，源码清单当然不同，但要证明的是
 页面上的结论（数值、排序、与 Paddle 的对照、书中的设置）能抓住它。一个 bug 若只被源码清单抓住，测试失败。
 
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 sys.path.insert(0, str(ROOT / "tools"))
 from nbval_worklist import run_notebooks  # noqa: E402
 from portability import notebooks_under  # noqa: E402
@@ -57,7 +57,7 @@ def make_copy(parent, name):
 
 
 def is_source_listing(cell):
-    """带单元格标签 show-source 的单元格只显示包内源码（tests/test_show_source_tags.py 保证这一点，
+    """带单元格标签 show-source 的单元格只显示包内源码（tests/system/test_show_source_tags.py 保证这一点，
     也保证每个调用 show_source 的单元格都带这个标签）。"""
     return cell["cell_type"] == "code" and LISTING_TAG in cell.get("metadata", {}).get("tags", [])
 

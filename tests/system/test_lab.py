@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 VENV = ROOT / ".venv"
 START_LIMIT = 90.0     # 秒：服务器启动（首次导入 JupyterLab 较慢）

@@ -31,8 +31,8 @@ from nndl.experiment.progress import progress_mode
 from nndl.experiment.scheduler import Status, all_done, choose_next, remaining_cost, simulate
 from nndl.experiment.store import CheckpointStore, file_name
 
-ROOT = Path(__file__).resolve().parent.parent
-TESTS = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]
+TESTS = Path(__file__).resolve().parents[1]  # tests/: experiment_builders.py
 UNITS = 3
 CONFIGS = [
     Config("cnn-sgd", "experiment_builders:tiny_cnn", {"units": UNITS}, units=UNITS, seed=1),

@@ -23,7 +23,7 @@ from processes import group_is_gone
 from nndl.sections.s7_2_batch_size import outputs as outputs_module
 from nndl.sections.s7_2_batch_size.outputs import write_outputs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Small enough to be quick, long enough that a signal sent right after the first checkpoint lands mid-run:
 # 5 configurations x 3 epochs = 15 units, and the first checkpoint appears after the first unit.
 ARGS = ["--profile", "quick", "--workers", "2", "--num-samples", "600", "--num-epochs", "3"]

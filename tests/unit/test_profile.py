@@ -7,7 +7,7 @@ import pytest
 
 from nndl.profile import PROFILES, SECTION_TITLES, SIZES, sizes
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_ext"))
 import profiles as site_table  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """源码清单的标记（静态检查，不启动内核）：显示包内源码的单元格带单元格标签 `show-source`。
 
-敏感性测试（tests/test_sensitivity.py）在项目副本里不比较带这个标签的单元格：bug 改了源码，源码清单当然不同，
+敏感性测试（tests/system/test_sensitivity.py）在项目副本里不比较带这个标签的单元格：bug 改了源码，源码清单当然不同，
 那不算抓住了 bug。所以两条规则缺一不可：
 1. 每个调用 `show_source(...)` 的代码单元格都带 `show-source` 标签（否则 bug 会被它的源码清单“抓住”）；
 2. 带标签的单元格只显示源码：每条语句是 import、`show_source(名字)` 或 `display(show_source(名字))`，名字是
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 TAG = "show-source"
 CALLS_SHOW_SOURCE = re.compile(r"\bshow_source\s*\(")

@@ -2,7 +2,7 @@
 
 What a learner does with the site's downloads, in a fresh directory outside the repository:
 1. take the three files the intro page links to (the nndl wheel, requirements.txt, the notebooks' archive) from the
-   built site (built first when missing or stale, as the browser test does: tests/test_site.py);
+   built site (built first when missing or stale, as the browser test does: tests/system/test_site.py);
 2. a fresh virtual environment: `pip install -r requirements.txt nndl-<version>-py3-none-any.whl` (plus the pinned
    nbval and pytest of the repository's requirements.txt, to check the notebooks);
 3. nbval on notebooks taken from the archive (7.2, 7.3.4, 7.5, 7.6: MNIST, the video, the experiment runner), run
@@ -34,10 +34,10 @@ import pytest
 import nndl
 import test_site
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import portability  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["7-2-batch-size", "7-3-4-3d-comparison", "7-5-normalization", "7-6-regularization"]
 INTRO = "book/intro.html"
 WHEEL = f"nndl-{nndl.__version__}-py3-none-any.whl"

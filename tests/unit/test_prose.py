@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 sys.path.insert(0, str(ROOT / "tools"))
 
 from prose_constants import CONSTANTS, MEASURED_PAGES  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from jobs import Job, run_jobs  # noqa: E402
 from processes import group_is_gone  # noqa: E402
 
@@ -97,7 +97,7 @@ except KeyboardInterrupt as err:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupt_ends_every_running_job_with_its_children(tmp_path, sig):
-    tools = str(Path(__file__).resolve().parent.parent / "tools")
+    tools = str(Path(__file__).resolve().parents[2] / "tools")
     runner = subprocess.Popen([sys.executable, "-c", RUNNER.format(tools=tools, logs=str(tmp_path / "logs"))],
                               stdout=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 30
