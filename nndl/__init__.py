@@ -22,7 +22,7 @@
 
 import sys
 
-# 版本与支持的 Python：pyproject.toml 从这里读取版本，requires-python 与此处的范围相同（tests/test_python_range.py）。
+# 版本与支持的 Python：pyproject.toml 从这里读取版本，requires-python 与此处的范围相同（tests/unit/test_python_range.py）。
 __version__ = "0.1.0"
 PYTHON_MIN, PYTHON_MAX = (3, 11), (3, 13)
 PYTHON_RANGE = f"{PYTHON_MIN[0]}.{PYTHON_MIN[1]}–{PYTHON_MAX[0]}.{PYTHON_MAX[1]}"

@@ -134,7 +134,7 @@ def train_model(X_train, y_train, X_test, y_test, model, optimizer, loss_fn, num
 # --- 自动求导的训练约定 ------------------------------------------------------------------------------------------
 # `RunnerV3`（nndl/runner.py，书中的接口）与实验运行器的 `LayerTrainable`（nndl/experiment/trainables.py）
 # 都用下面这四个函数训练与评价：一步怎么走、一个回合怎么走、哪一步评价、评价算什么，只在这里写一次。
-# tests/test_contract.py 检验两者在同样的模型与批上给出逐位相同的每步损失、回合损失与验证分数、验证损失。
+# tests/unit/test_contract.py 检验两者在同样的模型与批上给出逐位相同的每步损失、回合损失与验证分数、验证损失。
 
 
 def autograd_step(model, optimizer, loss_fn, X, y, before_update=None):

@@ -23,7 +23,7 @@ def prose(text):
       ``"jupyter": {"source_hidden": true}``（JupyterLab 折叠输入，学习者读到的也是渲染好的句子）。
     - 不引用运行结果的正文仍写在 Markdown 单元格里。正文里手写的数字只能是该页声明过的常量（书中的设置、
       书中报告的结果——正文须说明是书中的——、公式里的常数），声明在 tests/prose_constants.py；
-      tests/test_prose.py 检查每个 Markdown 单元格、每个 book 页面和每个 ``prose(...)`` 模板的字面部分，
+      tests/unit/test_prose.py 检查每个 Markdown 单元格、每个 book 页面和每个 ``prose(...)`` 模板的字面部分，
       并检查保存的输出与模板一致（改了模板却没有重新执行，测试就失败）。
     - nbval 比较这个单元格的输出，所以输出必须在任何机器上都成立：要么打印的精度本身就是处处成立的结论
       （例如“第 5 步”这样的整数、一个排序、保留到各机器都相同的位数），要么单元格第一行写

@@ -23,7 +23,7 @@ MAX_SEED = 2**32 - 1  # np.random.seed 接受的上限
 
 # 搬了家的构建函数：旧的 build 字符串 → 新的（issue 16 按角色重新布局 nndl，每节一个 nndl/sections/ 模块）。
 # 只增不删：任何时候写下的检查点都要能接着训练。搬家时在这里加一行；再次搬家时把指向旧位置的各行也改成新位置
-# （新的名字不能又是某一行的旧名字，只查一次表）。tests/test_old_checkpoint.py 用真实的旧检查点检验它。
+# （新的名字不能又是某一行的旧名字，只查一次表）。tests/unit/test_old_checkpoint.py 用真实的旧检查点检验它。
 MOVED_BUILDS = {
     "nndl.mlp:moons_trainable": "nndl.sections.s7_4_initialization:init_trainable",
     "nndl.regularization:moons_trainable": "nndl.sections.s7_6_regularization:regularization_trainable",

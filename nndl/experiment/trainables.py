@@ -1,7 +1,7 @@
 """可训练对象：实验运行器训练的东西的约定 `Trainable`，以及它最常用的实现 `LayerTrainable`。
 
 `LayerTrainable` 把一个 `paddle.nn.Layer` 和一个 `paddle.optimizer` 包装成可训练对象。一步、一个回合、评价规则与
-评价都是 `nndl.loops` 里与 `RunnerV3` 共用的函数（tests/test_contract.py 检验两者逐位相同），一个单位就是一个回合。
+评价都是 `nndl.loops` 里与 `RunnerV3` 共用的函数（tests/unit/test_contract.py 检验两者逐位相同），一个单位就是一个回合。
 状态（`state_dict`）里有模型参数与缓冲区，以及优化器的全部状态：Adam 的一阶、二阶矩与 β 的幂、Momentum 的速度、
 学习率调度器的步数。
 

@@ -31,4 +31,4 @@ def test_nndl_sweep_is_a_one_line_shim_for_the_72_recipe():
     for name in ("__init__.py", "__main__.py"):
         lines = (ROOT / "nndl" / "sweep" / name).read_text(encoding="utf-8").splitlines()
         assert len(lines) == 1 and "兼容" in lines[0], name
-    # `python -m nndl.sweep` itself: tests/test_sweep_cli.py runs the command that way.
+    # `python -m nndl.sweep` itself: tests/unit/test_sweep_cli.py runs the command that way.

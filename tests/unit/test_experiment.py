@@ -320,7 +320,7 @@ def test_a_checkpoint_with_other_settings_names_the_setting(tmp_path, change, na
 
 def test_a_checkpoint_written_before_its_build_moved_resumes(tmp_path, monkeypatch):
     """A build that moved (a MOVED_BUILDS line) is rewritten wherever a build string enters: the saved configuration
-    compares equal to today's, and the old string keeps working. (tests/test_old_checkpoint.py: the real moves.)"""
+    compares equal to today's, and the old string keeps working. (tests/unit/test_old_checkpoint.py: the real moves.)"""
     old = "experiment_builders:counter_before_the_move"  # no such function: only its new name can be imported
     store = CheckpointStore(tmp_path)
     store.save(Config(**{**COUNTER.to_dict(), "build": old}), [{"w": 1.0}], {"w": 1.0}, 0.0, 1.0)

@@ -59,7 +59,7 @@ def test_the_fixture_is_an_old_interrupted_checkpoint(config, old_build, done):
 def resumed_and_fresh(tmp_path_factory):
     """Resume a copy of the fixture (all configurations in one run), then train each configuration uninterrupted in
     a run of its own (so its state never leaves memory: no set_state_dict that could hide a loading bug). In this
-    process (workers=0), like tests/test_experiment.py's reference. Returns (resumed results, fresh results by name,
+    process (workers=0), like tests/unit/test_experiment.py's reference. Returns (resumed results, fresh results by name,
     {name: units trained while resuming}, the resumed checkpoint directory)."""
     out = tmp_path_factory.mktemp("old") / "runs"
     shutil.copytree(FIXTURE, out)
