@@ -31,7 +31,8 @@ import numpy as np
 import paddle
 
 from . import lr as nndl_lr
-from .op import AdaDelta, Adagrad, Adam, AdamW, Linear, Momentum, Nesterov, RMSprop, SimpleBatchGD
+from .op import (AdaDelta, Adagrad, Adam, AdamW, BatchNorm, LayerNorm, Linear, Momentum, Nesterov, RMSprop,
+                 SimpleBatchGD)
 from .loops import cycled_minibatches
 
 
@@ -141,8 +142,6 @@ def compare_batchnorm_with_paddle(input_shape, num_batches=5, momentum=0.9, eps=
     两边用同样的 momentum、ε 和 γ、β 初值。返回各项的最大绝对偏差：训练输出 `train_output`、对输入与 γ、β
     的梯度 `grad`、最后的滑动均值与方差 `moving_mean`、`moving_variance`、测试输出 `test_output`。
     """
-    from .op.norm import BatchNorm
-
     paddle.seed(seed)
     num_features = input_shape[1]
     ours = BatchNorm(num_features, eps=eps, momentum=momentum, gamma=gamma, beta=beta)
@@ -192,8 +191,6 @@ def compare_layernorm_with_paddle(input_shape, eps=1e-7, gamma=1.5, beta=-0.5, s
     全设为同一个数，γ、β 的梯度比较 Paddle 各元素梯度之和。梯度的偏差与 `compare_batchnorm_with_paddle` 一样是
     相对偏差（除以 Paddle 一侧梯度的最大绝对值，至少为 1）。
     """
-    from .op.norm import LayerNorm
-
     paddle.seed(seed)
     normalized_shape = list(input_shape[-1:]) if len(input_shape) in (2, 3) else list(input_shape[1:])
     ours = LayerNorm(eps=eps, gamma=gamma, beta=beta)

@@ -58,8 +58,8 @@ class SwappedMomentumBatchNorm(BatchNorm):
 
 
 def test_paddle_check_catches_swapped_momentum(monkeypatch):
-    import nndl.op.norm
-    monkeypatch.setattr(nndl.op.norm, "BatchNorm", SwappedMomentumBatchNorm)
+    import nndl.check
+    monkeypatch.setattr(nndl.check, "BatchNorm", SwappedMomentumBatchNorm)  # the class the comparison builds
     deviation = compare_batchnorm_with_paddle([64, 20], num_batches=3)
     assert deviation["train_output"] < OUTPUT_TOL  # the batch statistics are unaffected …
     assert deviation["moving_mean"] > 0.1  # … the moving averages are not
