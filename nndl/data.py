@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import paddle
+from paddle.vision.datasets import MNIST
 
-from .validate import check_int
+from .validate import check_choice, check_int, check_real
 
 # wheel 把仓库的 data/mnist/ 装成包内的 nndl/mnist/（pyproject.toml）；在仓库里（含可编辑安装）用 data/mnist/。
 _PACKAGED_DIR = Path(__file__).resolve().parent / "mnist"
@@ -40,11 +41,6 @@ class MnistFileError(OSError):
 
 def _data_dir(data_dir):
     return Path(data_dir or os.environ.get("NNDL_MNIST_DIR") or DATA_DIR)
-
-
-def _check_mode(mode):
-    if mode not in FILES:
-        raise ValueError(f"mode 必须是 'train' 或 'test'，收到 {mode!r}")
 
 
 def _restore_hint(path, md5):
@@ -77,7 +73,7 @@ def _read_idx(path, md5):
 
 def mnist_paths(mode, data_dir=None):
     """校验并返回 `(image_path, label_path)`。"""
-    _check_mode(mode)
+    check_choice(mode, "mode", FILES)
     directory = _data_dir(data_dir)
     paths = []
     for name, md5 in FILES[mode][:2]:
@@ -89,12 +85,11 @@ def mnist_paths(mode, data_dir=None):
 
 def load_mnist_arrays(mode, num_samples=None, data_dir=None):
     """返回 `(images, labels)`：`uint8 [N, 28, 28]` 与 `int64 [N]`，取前 `num_samples` 个（默认全部）。"""
-    _check_mode(mode)
+    check_choice(mode, "mode", FILES)
     (image_name, image_md5), (label_name, label_md5), total = FILES[mode]
     if num_samples is None:
         num_samples = total
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or not 1 <= num_samples <= total:
-        raise ValueError(f"num_samples 必须是 1 到 {total} 之间的整数，收到 {num_samples!r}")
+    num_samples = check_int(num_samples, "num_samples", min_val=1, max_val=total)
     directory = _data_dir(data_dir)
     image_bytes = _read_idx(directory / image_name, image_md5)
     label_bytes = _read_idx(directory / label_name, label_md5)
@@ -124,9 +119,7 @@ def load_mnist(mode, transform=None, data_dir=None, download=False):
     `transform` 作用于每张 `[28, 28]` 的 float32 图像，书中的 LeNet 实验用 `mnist_transform`。
     `download=True` 时改用 Paddle 自带的下载器（需要联网），不读仓库内的文件。
     """
-    from paddle.vision.datasets import MNIST
-
-    _check_mode(mode)
+    check_choice(mode, "mode", FILES)
     if download:
         return MNIST(mode=mode, transform=transform, download=True, backend="cv2")
     image_path, label_path = mnist_paths(mode, data_dir)
@@ -143,15 +136,11 @@ def make_moons(n_samples=1000, shuffle=True, noise=None):
     的高斯噪声。两者都消耗 Paddle 的全局随机数（先打乱、后加噪声），所以结果由 `paddle.seed` 决定。
     返回 float32 张量 `X`（形状 `[n_samples, 2]`）与 `y`（形状 `[n_samples]`）。
     """
-    import paddle
-
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(f"n_samples 必须是不小于 2 的整数，收到 {n_samples!r}")
-    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating))
-                              or not np.isfinite(noise) or noise < 0):
-        raise ValueError(f"noise 必须是 None 或有限的非负数，收到 {noise!r}")
-    n_outer = int(n_samples) // 2
-    n_inner = int(n_samples) - n_outer
+    n_samples = check_int(n_samples, "n_samples", min_val=2)
+    if noise is not None:
+        noise = check_real(noise, "noise", min_val=0)
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
     t_outer = paddle.linspace(0, np.pi, n_outer, dtype="float32")
     t_inner = paddle.linspace(0, np.pi, n_inner, dtype="float32")
     x0 = paddle.concat([paddle.cos(t_outer), 1 - paddle.cos(t_inner)])
@@ -162,7 +151,7 @@ def make_moons(n_samples=1000, shuffle=True, noise=None):
         order = paddle.randperm(X.shape[0])
         X, y = paddle.gather(X, order), paddle.gather(y, order)
     if noise is not None:
-        X = X + paddle.normal(mean=0.0, std=float(noise), shape=X.shape)
+        X = X + paddle.normal(mean=0.0, std=noise, shape=X.shape)
     return X, y
 
 
@@ -175,15 +164,11 @@ def mnist_tensors(split, num_samples=None):
     `split` 为 `"train"` 或 `"test"`；`num_samples` 默认全部。离线读取仓库内的 MNIST，每个进程按划分缓存一份
     （实验运行器的工作进程各自读一次，之后每个配置都直接按批切片）。返回的张量不要原地修改。
     """
-    import paddle
-
-    if split not in FILES:
-        raise ValueError(f"split 必须是 'train' 或 'test'，收到 {split!r}")
+    check_choice(split, "split", FILES)
     total = FILES[split][2]
     if num_samples is None:
         num_samples = total
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or not 1 <= num_samples <= total:
-        raise ValueError(f"num_samples 必须是 1 到 {total} 之间的整数，收到 {num_samples!r}")
+    num_samples = check_int(num_samples, "num_samples", min_val=1, max_val=total)
     cached = _TENSOR_CACHE.get(split)
     if cached is None or cached[0] != num_samples:
         images, labels = load_mnist_arrays(split, num_samples)

@@ -14,26 +14,25 @@ r"""参数初始化（7.4 节与动手练习 7.7）：方差缩放的几个公�
 """
 
 import math
-import numbers
+
+from .validate import check_int
 
 __all__ = ["xavier_normal_std", "xavier_uniform_r", "kaiming_normal_std", "kaiming_uniform_r"]
 
 
-def _check_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} 必须是正整数（该层的神经元个数），收到 {value!r}")
-    return int(value)
-
-
 def xavier_normal_std(input_size, output_size):
     r"""Xavier 高斯分布初始化的标准差 $\sqrt{\frac{2}{M_{l-1} + M_l}}$。"""
-    fan_sum = _check_size("input_size", input_size) + _check_size("output_size", output_size)
+    input_size = check_int(input_size, "input_size", min_val=1)
+    output_size = check_int(output_size, "output_size", min_val=1)
+    fan_sum = input_size + output_size
     return math.sqrt(2.0 / fan_sum)
 
 
 def xavier_uniform_r(input_size, output_size):
     r"""Xavier 均匀分布初始化 $\mathcal{U}[-r, r]$ 的半径 $r = \sqrt{\frac{6}{M_{l-1} + M_l}}$。"""
-    fan_sum = _check_size("input_size", input_size) + _check_size("output_size", output_size)
+    input_size = check_int(input_size, "input_size", min_val=1)
+    output_size = check_int(output_size, "output_size", min_val=1)
+    fan_sum = input_size + output_size
     return math.sqrt(6.0 / fan_sum)
 
 
@@ -42,13 +41,15 @@ def kaiming_normal_std(input_size, output_size=None):
 
     只与输入个数有关；接受并忽略 `output_size`，这样它可以和 Xavier 的函数一样作为 `MLP` 的 `init_fn`。
     """
+    input_size = check_int(input_size, "input_size", min_val=1)
     if output_size is not None:
-        _check_size("output_size", output_size)
-    return math.sqrt(2.0 / _check_size("input_size", input_size))
+        check_int(output_size, "output_size", min_val=1)
+    return math.sqrt(2.0 / input_size)
 
 
 def kaiming_uniform_r(input_size, output_size=None):
     r"""He（Kaiming）均匀分布初始化 $\mathcal{U}[-r, r]$ 的半径 $r = \sqrt{\frac{6}{M_{l-1}}}$（忽略 `output_size`）。"""
+    input_size = check_int(input_size, "input_size", min_val=1)
     if output_size is not None:
-        _check_size("output_size", output_size)
-    return math.sqrt(6.0 / _check_size("input_size", input_size))
+        check_int(output_size, "output_size", min_val=1)
+    return math.sqrt(6.0 / input_size)

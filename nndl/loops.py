@@ -8,7 +8,6 @@
 
 import itertools
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -16,12 +15,7 @@ import paddle
 
 from .metric import accuracy
 from .op import NonFiniteError
-
-
-def _check_count(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} 必须是正整数，收到 {value!r}")
-    return int(value)
+from .validate import check_int
 
 
 def train_f(model, optimizer, x_init, epoch):
@@ -31,7 +25,7 @@ def train_f(model, optimizer, x_init, epoch):
     函数值（Python 浮点数）。`x_init` 不会被修改。若函数值或参数变为非有限值（在无下界的函数上发散），
     发出一条写明步数的警告并返回此前的轨迹。
     """
-    epoch = _check_count("epoch", epoch)
+    epoch = check_int(epoch, "epoch", min_val=1)
     if optimizer.model is not model:
         raise ValueError("optimizer 必须是为这个 model 创建的")
     x = x_init
@@ -73,8 +67,8 @@ def train(data, num_epochs, batch_size, model, calculate_loss, optimizer, verbos
     X, y = data
     if X.ndim != 2 or list(y.shape) != [X.shape[0], 1]:
         raise ValueError(f"data 应为形状 [N, D] 与 [N, 1] 的 (X, y)，收到 {list(X.shape)} 与 {list(y.shape)}")
-    num_epochs = _check_count("num_epochs", num_epochs)
-    batch_size = _check_count("batch_size", batch_size)
+    num_epochs = check_int(num_epochs, "num_epochs", min_val=1)
+    batch_size = check_int(batch_size, "batch_size", min_val=1)
     iter_loss, epoch_loss = [], []
     for epoch in range(num_epochs):
         batch_loss = []

@@ -19,49 +19,27 @@ r"""学习率调度（动手练习 7.3）：《神经网络与深度学习》7.2
 """
 
 import math
-import numbers
+
+from .validate import check_choice, check_int, check_real
 
 __all__ = ["LRSchedule", "PiecewiseDecay", "InverseTimeDecay", "ExponentialDecay", "NaturalExpDecay",
-           "CosineAnnealingDecay", "LinearWarmup", "CyclicLR", "check_lr"]
-
-
-def check_lr(name, value, allow_zero=False):
-    """学习率必须是有限的正数（`allow_zero` 时可以为 0）。"""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or value < 0 or (value == 0 and not allow_zero):
-        kind = "非负数" if allow_zero else "正数"
-        raise ValueError(f"{name} 必须是有限的{kind}，收到 {value!r}")
-    return float(value)
-
-
-def _check_steps(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} 必须是正整数，收到 {value!r}")
-    return int(value)
-
-
-def _check_gamma(name, value, upper=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0 \
-            or (upper is not None and value >= upper):
-        bound = f"(0, {upper})" if upper is not None else "正数"
-        raise ValueError(f"{name} 必须在 {bound} 内，收到 {value!r}")
-    return float(value)
+           "CosineAnnealingDecay", "LinearWarmup", "CyclicLR"]
 
 
 class LRSchedule:
     """学习率调度的基类：子类实现 `value(t)`；`schedule(t)` 检查 `t` 后返回浮点数的学习率。"""
 
     def __call__(self, t):
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
-            raise ValueError(f"t（已做的更新次数）必须是非负整数，收到 {t!r}")
-        return float(self.value(int(t)))
+        t = check_int(t, "t（已做的更新次数）", min_val=0)
+        return float(self.value(t))
 
     def value(self, t):
         raise NotImplementedError
 
     def values(self, steps):
         """前 `steps` 次更新依次使用的学习率（列表）。"""
-        return [self(t) for t in range(_check_steps("steps", steps))]
+        steps = check_int(steps, "steps", min_val=1)
+        return [self(t) for t in range(steps)]
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -73,10 +51,10 @@ class PiecewiseDecay(LRSchedule):
     最后一个边界之后为 `values[-1]`。`values` 比 `boundaries` 多一个。"""
 
     def __init__(self, boundaries, values):
-        self.boundaries = [_check_steps("boundaries 的元素", b) for b in boundaries]
+        self.boundaries = [check_int(b, "boundaries 的元素", min_val=1) for b in boundaries]
         if not self.boundaries or any(a >= b for a, b in zip(self.boundaries, self.boundaries[1:])):
             raise ValueError(f"boundaries 必须是非空的严格递增正整数序列，收到 {boundaries!r}")
-        self.values_ = [check_lr("values 的元素", v) for v in values]
+        self.values_ = [check_real(v, "values 的元素", min_val=0, include_boundaries="neither") for v in values]
         if len(self.values_) != len(self.boundaries) + 1:
             raise ValueError(f"values 必须比 boundaries 多一个元素：收到 {len(self.values_)} 个与 {len(self.boundaries)} 个")
 
@@ -91,8 +69,10 @@ class InverseTimeDecay(LRSchedule):
     r"""逆时衰减：$\alpha_t = \alpha_0 / (1 + \gamma t)$（教科书记衰减率为 $\beta$）。"""
 
     def __init__(self, init_lr, gamma):
-        self.init_lr = check_lr("init_lr", init_lr)
-        self.gamma = _check_gamma("gamma", gamma)
+        init_lr = check_real(init_lr, "init_lr", min_val=0, include_boundaries="neither")
+        gamma = check_real(gamma, "gamma", min_val=0, include_boundaries="neither")
+        self.init_lr = init_lr
+        self.gamma = gamma
 
     def value(self, t):
         return self.init_lr / (1 + self.gamma * t)
@@ -102,8 +82,10 @@ class ExponentialDecay(LRSchedule):
     r"""指数衰减：$\alpha_t = \alpha_0 \gamma^t$，$0 < \gamma < 1$。"""
 
     def __init__(self, init_lr, gamma):
-        self.init_lr = check_lr("init_lr", init_lr)
-        self.gamma = _check_gamma("gamma", gamma, upper=1.0)
+        init_lr = check_real(init_lr, "init_lr", min_val=0, include_boundaries="neither")
+        gamma = check_real(gamma, "gamma", min_val=0, max_val=1, include_boundaries="neither")
+        self.init_lr = init_lr
+        self.gamma = gamma
 
     def value(self, t):
         return self.init_lr * self.gamma ** t
@@ -113,8 +95,10 @@ class NaturalExpDecay(LRSchedule):
     r"""自然指数衰减：$\alpha_t = \alpha_0 \exp(-\gamma t)$。"""
 
     def __init__(self, init_lr, gamma):
-        self.init_lr = check_lr("init_lr", init_lr)
-        self.gamma = _check_gamma("gamma", gamma)
+        init_lr = check_real(init_lr, "init_lr", min_val=0, include_boundaries="neither")
+        gamma = check_real(gamma, "gamma", min_val=0, include_boundaries="neither")
+        self.init_lr = init_lr
+        self.gamma = gamma
 
     def value(self, t):
         return self.init_lr * math.exp(-self.gamma * t)
@@ -127,11 +111,14 @@ class CosineAnnealingDecay(LRSchedule):
     """
 
     def __init__(self, init_lr, T_max, eta_min=0.0):
-        self.init_lr = check_lr("init_lr", init_lr)
-        self.T_max = _check_steps("T_max", T_max)
-        self.eta_min = check_lr("eta_min", eta_min, allow_zero=True)
-        if self.eta_min > self.init_lr:
+        init_lr = check_real(init_lr, "init_lr", min_val=0, include_boundaries="neither")
+        T_max = check_int(T_max, "T_max", min_val=1)
+        eta_min = check_real(eta_min, "eta_min", min_val=0)
+        if eta_min > init_lr:
             raise ValueError(f"eta_min 不能大于 init_lr：收到 {eta_min!r} 与 {init_lr!r}")
+        self.init_lr = init_lr
+        self.T_max = T_max
+        self.eta_min = eta_min
 
     def value(self, t):
         return self.eta_min + (self.init_lr - self.eta_min) * (1 + math.cos(math.pi * t / self.T_max)) / 2
@@ -142,15 +129,17 @@ class LinearWarmup(LRSchedule):
     之后用 `learning_rate`：一个浮点数，或一个调度（它的 `t` 从预热结束时的 0 数起）。"""
 
     def __init__(self, learning_rate, warmup_steps, start_lr, end_lr):
-        if isinstance(learning_rate, LRSchedule):
-            self.learning_rate = learning_rate
-        else:
-            self.learning_rate = check_lr("learning_rate", learning_rate)
-        self.warmup_steps = _check_steps("warmup_steps", warmup_steps)
-        self.start_lr = check_lr("start_lr", start_lr, allow_zero=True)
-        self.end_lr = check_lr("end_lr", end_lr)
-        if self.end_lr <= self.start_lr:
+        if not isinstance(learning_rate, LRSchedule):
+            learning_rate = check_real(learning_rate, "learning_rate", min_val=0, include_boundaries="neither")
+        warmup_steps = check_int(warmup_steps, "warmup_steps", min_val=1)
+        start_lr = check_real(start_lr, "start_lr", min_val=0)
+        end_lr = check_real(end_lr, "end_lr", min_val=0, include_boundaries="neither")
+        if end_lr <= start_lr:
             raise ValueError(f"end_lr 必须大于 start_lr：收到 {end_lr!r} 与 {start_lr!r}")
+        self.learning_rate = learning_rate
+        self.warmup_steps = warmup_steps
+        self.start_lr = start_lr
+        self.end_lr = end_lr
 
     def value(self, t):
         if t < self.warmup_steps:
@@ -171,17 +160,22 @@ class CyclicLR(LRSchedule):
     MODES = ("triangular", "triangular2", "exp_range")
 
     def __init__(self, base_lr, max_lr, step_size_up, step_size_down=None, mode="triangular", exp_gamma=1.0):
-        self.base_lr = check_lr("base_lr", base_lr, allow_zero=True)
-        self.max_lr = check_lr("max_lr", max_lr)
-        if self.max_lr < self.base_lr:
+        base_lr = check_real(base_lr, "base_lr", min_val=0)
+        max_lr = check_real(max_lr, "max_lr", min_val=0, include_boundaries="neither")
+        if max_lr < base_lr:
             raise ValueError(f"max_lr 不能小于 base_lr：收到 {max_lr!r} 与 {base_lr!r}")
-        self.step_size_up = _check_steps("step_size_up", step_size_up)
-        self.step_size_down = self.step_size_up if step_size_down is None else _check_steps("step_size_down",
-                                                                                             step_size_down)
-        if mode not in self.MODES:
-            raise ValueError(f"mode 必须是 {', '.join(self.MODES)} 之一，收到 {mode!r}")
+        step_size_up = check_int(step_size_up, "step_size_up", min_val=1)
+        if step_size_down is None:
+            step_size_down = step_size_up
+        step_size_down = check_int(step_size_down, "step_size_down", min_val=1)
+        check_choice(mode, "mode", self.MODES)
+        exp_gamma = check_real(exp_gamma, "exp_gamma", min_val=0, max_val=1, include_boundaries="right")
+        self.base_lr = base_lr
+        self.max_lr = max_lr
+        self.step_size_up = step_size_up
+        self.step_size_down = step_size_down
         self.mode = mode
-        self.exp_gamma = _check_gamma("exp_gamma", exp_gamma, upper=1.0 + 1e-12)
+        self.exp_gamma = exp_gamma
 
     def value(self, t):
         cycle_size = self.step_size_up + self.step_size_down

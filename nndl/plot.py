@@ -6,8 +6,6 @@
 图中的文字用英文和数学符号：CI 与网站构建的机器上不一定有中文字体，中文会显示成方框。
 """
 
-import numbers
-
 import numpy as np
 import paddle
 from matplotlib.colors import ListedColormap
@@ -15,6 +13,7 @@ from matplotlib.figure import Figure
 
 from .op import OptimizedFunction, OptimizedFunction3D
 from .loops import train, train_f
+from .validate import check_pair
 
 # 书中的配色
 CONTOUR_COLORS = ["#e4007f", "#f19ec2", "#e86096", "#eb7aaa", "#f6c8dc", "#f5f5f5", "#000000"]
@@ -47,13 +46,6 @@ def _as_trajectory(x):
     return x
 
 
-def _check_limits(name, lim):
-    if (len(lim) != 2 or not all(isinstance(v, numbers.Real) and np.isfinite(v) for v in lim)
-            or not lim[0] < lim[1]):
-        raise ValueError(f"{name} 应为 (下限, 上限) 且下限 < 上限，收到 {lim!r}")
-    return tuple(float(v) for v in lim)
-
-
 def plot_2d(model, trajectories, labels=None, title=None, xlim=XLIM, ylim=YLIM, arrows=True, figsize=(10, 6)):
     """画被优化函数的填色等高线，并在上面画一条或几条参数更新轨迹。
 
@@ -71,7 +63,8 @@ def plot_2d(model, trajectories, labels=None, title=None, xlim=XLIM, ylim=YLIM, 
         labels = [labels] if isinstance(labels, str) else list(labels)
         if len(labels) != len(paths):
             raise ValueError(f"labels 有 {len(labels)} 个，轨迹有 {len(paths)} 条")
-    xlim, ylim = _check_limits("xlim", xlim), _check_limits("ylim", ylim)
+    xlim = check_pair(xlim, "xlim")
+    ylim = check_pair(ylim, "ylim")
 
     x1, x2 = np.meshgrid(GRID, GRID)
     z = function_values(model, x1, x2)

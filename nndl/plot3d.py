@@ -18,11 +18,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import imageio_ffmpeg
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import paddle
 from matplotlib import animation
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 DOMAIN = (-3.0, 3.0)
 """书中曲面的绘图区域：$x_0, x_1 \\in [-3, 3]$。"""
@@ -238,7 +240,6 @@ class _TrajectoryAnimation(animation.FuncAnimation):
         """逐帧产生 RGBA 像素（`numpy` 数组，形状 `[高, 宽, 4]`；下一帧会覆盖它）。"""
         fig, canvas = self.frame_figure, self.frame_figure.canvas
         if not hasattr(canvas, "copy_from_bbox"):  # 不是 Agg 画布：逐帧整张重画
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
             canvas = FigureCanvasAgg(fig)
         overlay = sorted(self.overlay, key=lambda artist: artist.get_zorder())
         visible = [artist.get_visible() for artist in overlay]
@@ -285,8 +286,6 @@ class _TrajectoryAnimation(animation.FuncAnimation):
 
 def ffmpeg_path():
     """imageio-ffmpeg 随包附带的 ffmpeg 可执行文件（安装时已就位，运行时不下载）。"""
-    import imageio_ffmpeg
-
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 

@@ -1,14 +1,16 @@
-"""算子基类 `Op`、优化器基类 `Optimizer`，以及超参数检查。
+"""算子基类 `Op`、优化器基类 `Optimizer` 与参数出现非有限值时的 `NonFiniteError`。
 
 每个优化器只写它的更新公式（`update`），遍历参数、保存状态和步数 `t` 都由基类 `Optimizer` 负责。
 `step()` 总是为参数生成新张量，从不原地修改调用者手里的张量。
 """
 
-import math
-import numbers
+from collections.abc import MutableMapping
 from types import SimpleNamespace
 
 import paddle
+
+from ..lr import LRSchedule
+from ..validate import check_real
 
 
 class NonFiniteError(FloatingPointError):
@@ -18,33 +20,6 @@ class NonFiniteError(FloatingPointError):
         self.step = step
         self.key = key
         super().__init__(f"第 {step} 步更新后参数 {key!r} 出现非有限值（inf 或 NaN），训练已在此停止")
-
-
-def _check_positive(name, value):
-    """学习率等超参数必须是有限的正数。"""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} 必须是有限的正数，收到 {value!r}")
-    return float(value)
-
-
-def _check_fraction(name, value):
-    """衰减率必须在 [0, 1) 内。"""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise ValueError(f"{name} 必须在 [0, 1) 内，收到 {value!r}")
-    return float(value)
-
-
-def _check_nonnegative(name, value):
-    """权重衰减系数等必须是有限的非负数。"""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} 必须是有限的非负数，收到 {value!r}")
-    return float(value)
-
-
-def _check_epsilon(value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"epsilon 必须是有限的非负数，收到 {value!r}")
-    return float(value)
 
 
 class Op:
@@ -63,28 +38,33 @@ class Op:
 class Optimizer:
     """优化器基类。
 
-    `model` 是任何带有 `params` 与 `grads` 两个字典（键相同、形状相同）的对象。基类负责遍历参数、
-    为每个参数保存状态（子类在 `state_names` 里列出，初值为零张量）和步数 `t`；子类只实现
-    `update(x, g, state)`：由参数 `x`、梯度 `g` 和该参数的状态算出新参数。
+    `model` 是任何带有 `params` 与 `grads` 两个字典（键相同、形状相同）的对象；由几层算子组成的网络（7.6 节的
+    `MLP_3L`）给出合并各层字典的视图，读写都落在各层自己的字典上。基类负责遍历参数、为每个参数保存状态
+    （子类在 `state_names` 里列出，初值为零张量）和步数 `t`；子类只实现 `update(x, g, state)`：由参数 `x`、
+    梯度 `g` 和该参数的状态算出新参数。
 
     `init_lr` 是一个正数（固定学习率），或一个学习率调度 `nndl.lr.LRSchedule`（动手练习 7.3）。更新公式里的
     学习率读 `self.lr`（书中的五个优化器沿用书中的名字 `self.init_lr`，二者是同一个值）：第 $t$ 次更新时
     它是 `schedule(t - 1)`，即调度在已做 $t-1$ 次更新后的值，与每次更新后调用一次 `scheduler.step()` 的
     Paddle 调度器相同。
+
+    `check_each_step` 为真（默认）时，`step` 每一步都检查参数与梯度（类型、形状）和更新后的参数是否有限；
+    为假时只确认每个参数都有梯度。迭代几万次的全批量训练（7.6 节的 `BatchGD`）关掉它：每步的检查与一次更新
+    代价相当，改由训练循环在记录损失时检查。
     """
 
     state_names = ()
+    check_each_step = True
 
     def __init__(self, init_lr, model):
-        from ..lr import LRSchedule
-
         if isinstance(init_lr, LRSchedule):
             self.lr_schedule = init_lr
         else:
+            init_lr = check_real(init_lr, "init_lr", min_val=0, include_boundaries="neither")
             self.lr_schedule = None
-            self._fixed_lr = _check_positive("init_lr", init_lr)
+            self._fixed_lr = init_lr
         for attr in ("params", "grads"):
-            if not isinstance(getattr(model, attr, None), dict):
+            if not isinstance(getattr(model, attr, None), MutableMapping):
                 raise TypeError(f"model 必须有字典属性 {attr!r}，收到 {type(model).__name__}")
         self.model = model
         self.t = 0
@@ -124,16 +104,28 @@ class Optimizer:
             pairs[key] = (x, g)
         return pairs
 
+    def _pairs(self):
+        """不逐步检查时：`{键: (参数, 梯度)}`，只确认每个参数都有梯度。"""
+        grads = self.model.grads
+        pairs = {}
+        for key, x in self.model.params.items():
+            g = grads.get(key)
+            if g is None:
+                raise RuntimeError(f"参数 {key!r} 还没有梯度（先调用 backward）")
+            pairs[key] = (x, g)
+        return pairs
+
     def step(self):
-        """用当前梯度更新一次全部参数；`t` 每次调用只加 1。参数变为非有限值时抛出 `NonFiniteError`，参数保持更新前的值。"""
-        pairs = self._checked_pairs()
+        """用当前梯度更新一次全部参数；`t` 每次调用只加 1。逐步检查时（`check_each_step`），参数变为非有限值
+        抛出 `NonFiniteError`，参数保持更新前的值。"""
+        pairs = self._checked_pairs() if self.check_each_step else self._pairs()
         self.t += 1
         updated = {}
         for key, (x, g) in pairs.items():
             if key not in self.state:
                 self.state[key] = SimpleNamespace(**{name: paddle.zeros_like(x) for name in self.state_names})
             new_x = self.update(x, g, self.state[key])
-            if not bool(paddle.isfinite(new_x).all()):
+            if self.check_each_step and not bool(paddle.isfinite(new_x).all()):
                 raise NonFiniteError(self.t, key)
             updated[key] = new_x
         self.model.params.update(updated)

@@ -1,9 +1,8 @@
 """第 7.3 节的线性拟合算子 `Linear` 与两个被优化函数（二维、三维）。"""
 
-import numbers
-
 import paddle
 
+from ..validate import check_int
 from .base import Op
 
 
@@ -11,8 +10,7 @@ class Linear(Op):
     r"""线性算子 $z = XW + b$，`backward(labels)` 求损失 $\frac{1}{2K}\sum_k (y_k - z_k)^2$ 对 $W$、$b$ 的梯度。"""
 
     def __init__(self, input_size, weight_init=paddle.standard_normal, bias_init=paddle.zeros):
-        if isinstance(input_size, bool) or not isinstance(input_size, numbers.Integral) or input_size < 1:
-            raise ValueError(f"input_size 必须是正整数，收到 {input_size!r}")
+        input_size = check_int(input_size, "input_size", min_val=1)
         self.params = {"W": weight_init(shape=[input_size, 1]), "b": bias_init(shape=[1])}
         self.grads = {}
         self.inputs = None

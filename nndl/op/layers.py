@@ -4,30 +4,19 @@
 
 - 带参数的算子有 `params` 与 `grads` 两个字典；
 - `backward(grads)` 接收损失对本算子**输出**的梯度，保存参数的梯度，返回损失对本算子**输入**的梯度；
-- 网络的 `layers` 列表按前向顺序列出全部算子，反向时倒序调用，优化器遍历其中带参数的算子。
+- 网络的 `layers` 列表按前向顺序列出全部算子，反向时倒序调用；网络的 `params`、`grads` 把各层的字典合成一个
+  （键如 `"fc1.W"`），优化器像对待 7.3 节的模型一样遍历它们。
 
 7.3 节的 `nndl.op.Linear(input_size)` 是另一个算子（单输出的线性回归，`backward(labels)` 直接求均方误差对参数的
 梯度），保持不变；这里的线性层叫 `LinearLayer`，对应书中第 4 章的 `op.Linear(in_features, out_features, name)`。
 """
 
-import numbers
+from collections.abc import ItemsView, MutableMapping
 
 import paddle
 
-from .base import Op, Optimizer, _check_fraction, _check_positive
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} 必须是正整数，收到 {value!r}")
-    return int(value)
-
-
-def _check_nonnegative(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value) >= 0 \
-            or float(value) == float("inf"):
-        raise ValueError(f"{name} 必须是有限的非负数，收到 {value!r}")
-    return float(value)
+from ..validate import check_int, check_real
+from .base import Op, Optimizer
 
 
 class LinearLayer(Op):
@@ -43,8 +32,8 @@ class LinearLayer(Op):
 
     def __init__(self, in_features, out_features, name=None,
                  weight_init=paddle.standard_normal, bias_init=paddle.zeros):
-        in_features = _check_positive_int("in_features", in_features)
-        out_features = _check_positive_int("out_features", out_features)
+        in_features = check_int(in_features, "in_features", min_val=1)
+        out_features = check_int(out_features, "out_features", min_val=1)
         self.name = name
         self.params = {"W": weight_init(shape=[in_features, out_features]),
                        "b": bias_init(shape=[1, out_features])}
@@ -107,7 +96,8 @@ class Dropout(Op):
     """
 
     def __init__(self, drop_rate):
-        self.drop_rate = _check_fraction("drop_rate", drop_rate)
+        drop_rate = check_real(drop_rate, "drop_rate", min_val=0, max_val=1, include_boundaries="left")
+        self.drop_rate = drop_rate
         self.params = None
         self.training = True
         self.mask = None
@@ -132,6 +122,52 @@ class Dropout(Op):
         return grads * self.mask / (1.0 - self.drop_rate)
 
 
+class LayerDicts(MutableMapping):
+    """几个算子的 `params`（或 `grads`，由 `attr` 指定）合成的一个字典，键是 `"层名.参数名"`（如 `"fc1.W"`；
+    算子没有名字时用它在 `layers` 中的下标）。它只是视图：读写都直接落在各算子当时的字典上，所以 `grads`
+    的视图在 `backward` 之前是空的。"""
+
+    def __init__(self, layers, attr):
+        self._attr = attr
+        self._where = {}  # 键 -> (算子, 参数名)：每个算子的每个参数
+        for i, layer in enumerate(layers):
+            prefix = getattr(layer, "name", None) or str(i)
+            for name in layer.params:
+                self._where[f"{prefix}.{name}"] = (layer, name)
+
+    def __getitem__(self, key):
+        layer, name = self._where[key]
+        return getattr(layer, self._attr)[name]
+
+    def __setitem__(self, key, value):
+        layer, name = self._where[key]
+        getattr(layer, self._attr)[name] = value
+
+    def __delitem__(self, key):
+        layer, name = self._where[key]
+        del getattr(layer, self._attr)[name]
+
+    def __iter__(self):
+        return (key for key, _ in self.items())
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+    def items(self):
+        return _LayerItems(self)
+
+
+class _LayerItems(ItemsView):
+    """`LayerDicts.items()`：内容与 `Mapping` 默认的相同，只是直接读各层的字典，不逐键查找（优化器每步都遍历一次）。"""
+
+    def __iter__(self):
+        attr = self._mapping._attr
+        for key, (layer, name) in self._mapping._where.items():
+            d = getattr(layer, attr)
+            if name in d:
+                yield key, d[name]
+
+
 class MLP_3L(Op):
     """三层前馈网络 fc1 → ReLU → fc2 → ReLU → fc3，输出 logits（不经过 Logistic）。
 
@@ -141,13 +177,17 @@ class MLP_3L(Op):
     def __init__(self, layers_size):
         if not isinstance(layers_size, (list, tuple)) or len(layers_size) != 4:
             raise ValueError(f"layers_size 必须是 4 个正整数的列表，收到 {layers_size!r}")
-        sizes = [_check_positive_int("layers_size 的元素", s) for s in layers_size]
-        self.fc1 = LinearLayer(sizes[0], sizes[1], name="fc1")
+        for size in layers_size:
+            check_int(size, "layers_size 的元素", min_val=1)
+        self.fc1 = LinearLayer(layers_size[0], layers_size[1], name="fc1")
         self.act_fn1 = ReLU()
-        self.fc2 = LinearLayer(sizes[1], sizes[2], name="fc2")
+        self.fc2 = LinearLayer(layers_size[1], layers_size[2], name="fc2")
         self.act_fn2 = ReLU()
-        self.fc3 = LinearLayer(sizes[2], sizes[3], name="fc3")
+        self.fc3 = LinearLayer(layers_size[2], layers_size[3], name="fc3")
         self.layers = [self.fc1, self.act_fn1, self.fc2, self.act_fn2, self.fc3]
+        # 全部参数与梯度 {"fc1.W": …, "fc1.b": …, …}：三个线性层的字典的视图，优化器由此更新各层的参数
+        self.params = LayerDicts([self.fc1, self.fc2, self.fc3], "params")
+        self.grads = LayerDicts([self.fc1, self.fc2, self.fc3], "grads")
         self.training = True
 
     def train(self):
@@ -210,7 +250,8 @@ class BinaryCrossEntropyWithLogits(Op):
         if not hasattr(model, "backward") or not isinstance(getattr(model, "layers", None), (list, tuple)):
             raise TypeError(f"model 必须有 backward 方法和列表属性 layers，收到 {type(model).__name__}")
         self.model = model
-        self.lambd = _check_nonnegative("lambd", lambd)
+        lambd = check_real(lambd, "lambd", min_val=0)
+        self.lambd = lambd
         self.predicts = None
         self.labels = None
 
@@ -247,33 +288,17 @@ class BinaryCrossEntropyWithLogits(Op):
 class BatchGD(Optimizer):
     r"""（全批量）梯度下降，可选权重衰减 `weight_decay` $=\beta$：$\theta \leftarrow (1 - \beta)\theta - \alpha\boldsymbol g$。
 
-    更新 `model.layers` 中每个带参数算子的全部参数（与书中一样，偏置也衰减）。与 7.3 节的优化器不同，
-    `step()` 不逐步检查参数是否有限（7.6 节要迭代五万次，每步检查的代价与一次更新相当）；
-    `nndl.regularization.train_model` 每记录一次损失时检查它是否有限。
+    与 7.3 节的优化器一样只写更新公式；`model.params` 是 `MLP_3L` 各层参数的视图，所以它更新每个带参数算子的
+    全部参数（与书中一样，偏置也衰减）。`check_each_step = False`：`step()` 不逐步检查参数是否有限（7.6 节
+    要迭代五万次，每步检查的代价与一次更新相当）；`nndl.regularization.train_model` 每记录一次损失时检查它是否有限。
     """
 
+    check_each_step = False
+
     def __init__(self, init_lr, model, weight_decay=0.0):
-        self.init_lr = _check_positive("init_lr", init_lr)
-        if not isinstance(getattr(model, "layers", None), (list, tuple)):
-            raise TypeError(f"model 必须有列表属性 layers，收到 {type(model).__name__}")
-        self.weight_decay = _check_fraction("weight_decay", weight_decay)
-        self.model = model
-        self.t = 0
-        self.state = {}
+        super().__init__(init_lr, model)
+        weight_decay = check_real(weight_decay, "weight_decay", min_val=0, max_val=1, include_boundaries="left")
+        self.weight_decay = weight_decay
 
     def update(self, x, g, state):
         return (1 - self.weight_decay) * x - self.init_lr * g
-
-    def step(self):
-        self.t += 1
-        updates = []
-        for i, layer in enumerate(self.model.layers):
-            if not isinstance(getattr(layer, "params", None), dict):
-                continue
-            for key, x in layer.params.items():
-                g = layer.grads.get(key)
-                if g is None:
-                    raise RuntimeError(f"layers[{i}] 的参数 {key!r} 还没有梯度（先调用损失的 backward）")
-                updates.append((layer, key, self.update(x, g, None)))
-        for layer, key, new_x in updates:
-            layer.params[key] = new_x

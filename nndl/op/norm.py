@@ -19,25 +19,12 @@ $$
   一个（书中 `LayerNorm` 不知道特征的个数；Paddle 的 `paddle.nn.LayerNorm` 每个被规范化的元素一个）。
 """
 
-import math
-import numbers
-
 import paddle
 import paddle.nn as nn
 
+from ..validate import check_int, check_real
+
 __all__ = ["BatchNorm", "LayerNorm"]
-
-
-def _check_eps(eps):
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not math.isfinite(eps) or eps < 0:
-        raise ValueError(f"eps 必须是有限的非负数，收到 {eps!r}")
-    return float(eps)
-
-
-def _check_finite(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} 必须是有限的实数，收到 {value!r}")
-    return float(value)
 
 
 def _scalar_parameter(value, shape):
@@ -56,15 +43,16 @@ class BatchNorm(nn.Layer):
 
     def __init__(self, num_features, eps=1e-7, momentum=0.9, gamma=1.0, beta=0.0):
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, numbers.Integral) or num_features < 1:
-            raise ValueError(f"num_features 必须是正整数，收到 {num_features!r}")
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum < 1:
-            raise ValueError(f"momentum 必须在 [0, 1) 内，收到 {momentum!r}")
-        self.num_features = int(num_features)
-        self.eps = _check_eps(eps)
-        self.momentum = float(momentum)
-        self.gamma = _scalar_parameter(_check_finite("gamma", gamma), [self.num_features])
-        self.beta = _scalar_parameter(_check_finite("beta", beta), [self.num_features])
+        num_features = check_int(num_features, "num_features", min_val=1)
+        momentum = check_real(momentum, "momentum", min_val=0, max_val=1, include_boundaries="left")
+        eps = check_real(eps, "eps", min_val=0)
+        gamma = check_real(gamma, "gamma")
+        beta = check_real(beta, "beta")
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.gamma = _scalar_parameter(gamma, [self.num_features])
+        self.beta = _scalar_parameter(beta, [self.num_features])
         self.register_buffer("moving_mean", paddle.zeros([self.num_features]))
         self.register_buffer("moving_variance", paddle.ones([self.num_features]))
 
@@ -95,9 +83,12 @@ class LayerNorm(nn.Layer):
 
     def __init__(self, eps=1e-7, gamma=1.0, beta=0.0):
         super().__init__()
-        self.eps = _check_eps(eps)
-        self.gamma = _scalar_parameter(_check_finite("gamma", gamma), [1])
-        self.beta = _scalar_parameter(_check_finite("beta", beta), [1])
+        eps = check_real(eps, "eps", min_val=0)
+        gamma = check_real(gamma, "gamma")
+        beta = check_real(beta, "beta")
+        self.eps = eps
+        self.gamma = _scalar_parameter(gamma, [1])
+        self.beta = _scalar_parameter(beta, [1])
 
     def forward(self, X):
         if X.ndim not in (2, 3, 4):

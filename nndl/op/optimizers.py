@@ -3,7 +3,8 @@
 
 import paddle
 
-from .base import Optimizer, _check_epsilon, _check_fraction, _check_nonnegative
+from ..validate import check_real
+from .base import Optimizer
 
 
 class SimpleBatchGD(Optimizer):
@@ -20,7 +21,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, init_lr, model, epsilon):
         super().__init__(init_lr, model)
-        self.epsilon = _check_epsilon(epsilon)
+        epsilon = check_real(epsilon, "epsilon", min_val=0)
+        self.epsilon = epsilon
 
     def update(self, x, g, state):
         state.G = state.G + g * g
@@ -34,8 +36,10 @@ class RMSprop(Optimizer):
 
     def __init__(self, init_lr, model, beta, epsilon):
         super().__init__(init_lr, model)
-        self.beta = _check_fraction("beta", beta)
-        self.epsilon = _check_epsilon(epsilon)
+        beta = check_real(beta, "beta", min_val=0, max_val=1, include_boundaries="left")
+        epsilon = check_real(epsilon, "epsilon", min_val=0)
+        self.beta = beta
+        self.epsilon = epsilon
 
     def update(self, x, g, state):
         state.G = self.beta * state.G + (1 - self.beta) * g * g
@@ -49,7 +53,8 @@ class Momentum(Optimizer):
 
     def __init__(self, init_lr, model, rho):
         super().__init__(init_lr, model)
-        self.rho = _check_fraction("rho", rho)
+        rho = check_real(rho, "rho", min_val=0, max_val=1, include_boundaries="left")
+        self.rho = rho
 
     def update(self, x, g, state):
         state.delta = self.rho * state.delta - self.init_lr * g
@@ -68,9 +73,12 @@ class Adam(Optimizer):
 
     def __init__(self, init_lr, model, beta1, beta2, epsilon):
         super().__init__(init_lr, model)
-        self.beta1 = _check_fraction("beta1", beta1)
-        self.beta2 = _check_fraction("beta2", beta2)
-        self.epsilon = _check_epsilon(epsilon)
+        beta1 = check_real(beta1, "beta1", min_val=0, max_val=1, include_boundaries="left")
+        beta2 = check_real(beta2, "beta2", min_val=0, max_val=1, include_boundaries="left")
+        epsilon = check_real(epsilon, "epsilon", min_val=0)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
 
     def update(self, x, g, state):
         state.M = self.beta1 * state.M + (1 - self.beta1) * g
@@ -98,8 +106,10 @@ class AdaDelta(Optimizer):
 
     def __init__(self, init_lr, model, beta, epsilon):
         super().__init__(init_lr, model)
-        self.beta = _check_fraction("beta", beta)
-        self.epsilon = _check_epsilon(epsilon)
+        beta = check_real(beta, "beta", min_val=0, max_val=1, include_boundaries="left")
+        epsilon = check_real(epsilon, "epsilon", min_val=0)
+        self.beta = beta
+        self.epsilon = epsilon
 
     def update(self, x, g, state):
         state.G = self.beta * state.G + (1 - self.beta) * g * g
@@ -134,7 +144,8 @@ class AdamW(Adam):
 
     def __init__(self, init_lr, model, beta1, beta2, epsilon, weight_decay):
         super().__init__(init_lr, model, beta1, beta2, epsilon)
-        self.weight_decay = _check_nonnegative("weight_decay", weight_decay)
+        weight_decay = check_real(weight_decay, "weight_decay", min_val=0)
+        self.weight_decay = weight_decay
 
     def update(self, x, g, state):
         decayed = x - self.lr * self.weight_decay * x

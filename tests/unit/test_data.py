@@ -54,9 +54,9 @@ def test_unknown_mode_is_named(mode):
         load_mnist_arrays(mode)
 
 
-@pytest.mark.parametrize("count", [0, 60001, 2.5, True])
-def test_bad_sample_count_is_named(count):
-    with pytest.raises(ValueError, match="num_samples"):
+@pytest.mark.parametrize("count, error", [(0, ValueError), (60001, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_bad_sample_count_is_named(count, error):
+    with pytest.raises(error, match="num_samples"):
         load_mnist_arrays("train", count)
 
 

@@ -81,15 +81,15 @@ def test_wrong_fans_are_detected():
         assert abs(w.std() / wrong - 1) > 10 * GAUSS_TOL
 
 
-@pytest.mark.parametrize("call, word", [
-    (lambda: xavier_normal_std(0, 10), "input_size"),
-    (lambda: xavier_normal_std(10, -1), "output_size"),
-    (lambda: xavier_uniform_r(2.5, 10), "input_size"),
-    (lambda: xavier_uniform_r(10, True), "output_size"),
-    (lambda: kaiming_normal_std("100"), "input_size"),
-    (lambda: kaiming_normal_std(100, 0), "output_size"),
-    (lambda: kaiming_uniform_r(None), "input_size"),
+@pytest.mark.parametrize("call, word, error", [
+    (lambda: xavier_normal_std(0, 10), "input_size", ValueError),
+    (lambda: xavier_normal_std(10, -1), "output_size", ValueError),
+    (lambda: xavier_uniform_r(2.5, 10), "input_size", TypeError),
+    (lambda: xavier_uniform_r(10, True), "output_size", TypeError),
+    (lambda: kaiming_normal_std("100"), "input_size", TypeError),
+    (lambda: kaiming_normal_std(100, 0), "output_size", ValueError),
+    (lambda: kaiming_uniform_r(None), "input_size", TypeError),
 ])
-def test_bad_input_names_the_argument(call, word):
-    with pytest.raises(ValueError, match=word):
+def test_bad_input_names_the_argument(call, word, error):
+    with pytest.raises(error, match=word):
         call()

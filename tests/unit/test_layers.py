@@ -75,11 +75,12 @@ def test_linear_layer_weights_standard_normal():
     assert abs(W.mean()) < 0.03 and abs(W.std() - 1) < 0.03
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3"])
-def test_linear_layer_rejects_bad_sizes(bad):
-    with pytest.raises(ValueError, match="in_features"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError),
+                                        ("3", TypeError)])
+def test_linear_layer_rejects_bad_sizes(bad, error):
+    with pytest.raises(error, match="in_features"):
         LinearLayer(bad, 3)
-    with pytest.raises(ValueError, match="out_features"):
+    with pytest.raises(error, match="out_features"):
         LinearLayer(3, bad)
 
 
@@ -181,6 +182,8 @@ def test_mlp_attributes_and_bad_sizes():
     for bad in ([2, 20, 1], "2,20,3,1", [2, 0, 3, 1]):
         with pytest.raises(ValueError, match="layers_size"):
             MLP_3L(bad)
+    with pytest.raises(TypeError, match="layers_size"):
+        MLP_3L([2, 20, 3.5, 1])
 
 
 def test_dropout_model_backward_matches_autograd_with_same_masks(moons):
@@ -237,17 +240,20 @@ def test_model_eval_switches_dropout_off():
     assert model.dropout1.training and model.dropout2.training
 
 
-@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5, "0.3", True])
-def test_dropout_rejects_bad_rate(bad):
-    with pytest.raises(ValueError, match="drop_rate"):
+@pytest.mark.parametrize("bad, error", [(-0.1, ValueError), (1.0, ValueError), (1.5, ValueError), ("0.3", TypeError),
+                                        (True, TypeError)])
+def test_dropout_rejects_bad_rate(bad, error):
+    with pytest.raises(error, match="drop_rate"):
         Dropout(bad)
 
 
 def test_loss_rejects_bad_arguments():
     model = MLP_3L([2, 4, 3, 1])
-    for bad in (-1, float("inf"), "0.7", float("nan")):
+    for bad in (-1, float("inf"), float("nan")):
         with pytest.raises(ValueError, match="lambd"):
             BinaryCrossEntropyWithLogits(model, bad)
+    with pytest.raises(TypeError, match="lambd"):
+        BinaryCrossEntropyWithLogits(model, "0.7")
     with pytest.raises(TypeError, match="model"):
         BinaryCrossEntropyWithLogits(object())
     loss_fn = BinaryCrossEntropyWithLogits(model)
@@ -354,6 +360,51 @@ def test_batchgd_weight_decay_equals_paddle_sgd_l2decay(moons, beta):
     assert worst < 1e-4, worst
 
 
+def test_mlp_params_and_grads_are_views_of_the_layers():
+    """优化器看到的 model.params / model.grads 就是各线性层的字典：读写都落在层上，梯度在 backward 之后才有。"""
+    model = MLP_3L_dropout([2, 4, 3, 1], 0.5)
+    keys = ["fc1.W", "fc1.b", "fc2.W", "fc2.b", "fc3.W", "fc3.b"]
+    assert list(model.params) == keys and len(model.params) == 6
+    assert dict(model.grads) == {} and model.grads.get("fc1.W") is None
+    assert model.params["fc2.W"] is model.fc2.params["W"]
+    new = paddle.ones([4, 3])
+    model.params.update({"fc2.W": new})
+    assert model.fc2.params["W"] is new
+    loss_fn = BinaryCrossEntropyWithLogits(model)
+    loss_fn(model(paddle.randn([5, 2])), paddle.ones([5, 1]))
+    loss_fn.backward()
+    assert list(model.grads) == keys
+    assert all(model.grads[k] is getattr(model, k[:3]).grads[k[4:]] for k in keys)
+    model.fc1.grads = {"W": paddle.zeros([2, 4])}  # 换掉整个字典：视图读的是层当时的字典
+    assert "fc1.b" not in model.grads and model.grads["fc1.W"].shape == [2, 4]
+    with pytest.raises(KeyError):
+        model.params["fc4.W"] = new
+
+
+def test_batchgd_is_an_optimizer_that_only_writes_its_formula():
+    """BatchGD 在 Optimizer 的约定之内：不覆盖 step，只写 update；关掉的只是逐步检查。"""
+    assert "step" not in vars(BatchGD) and BatchGD.step is nndl.op.Optimizer.step
+    assert BatchGD.check_each_step is False and nndl.op.Optimizer.check_each_step is True
+    model = MLP_3L([2, 4, 3, 1])
+    for layer in (model.fc1, model.fc2, model.fc3):
+        layer.grads = {k: paddle.full(v.shape, float("inf")) for k, v in layer.params.items()}
+    optimizer = BatchGD(0.1, model)
+    optimizer.step()  # 不逐步检查有限性：不抛出 NonFiniteError（由训练循环检查损失）
+    assert optimizer.t == 1 and not np.isfinite(model.fc1.params["W"].numpy()).any()
+
+
+def test_batchgd_follows_a_learning_rate_schedule():
+    from nndl.lr import PiecewiseDecay
+    model = MLP_3L([2, 4, 3, 1])
+    for layer in (model.fc1, model.fc2, model.fc3):
+        layer.grads = {k: paddle.ones(v.shape) for k, v in layer.params.items()}
+    b0 = model.fc3.params["b"].numpy()
+    optimizer = BatchGD(PiecewiseDecay([1], [0.5, 0.25]), model)
+    optimizer.step()
+    optimizer.step()
+    close(model.fc3.params["b"], b0 - 0.75)
+
+
 def test_batchgd_decays_biases_too():
     model = MLP_3L([2, 4, 3, 1])
     for layer in (model.fc1, model.fc2, model.fc3):
@@ -369,9 +420,11 @@ def test_batchgd_rejects_bad_arguments():
     model = MLP_3L([2, 4, 3, 1])
     with pytest.raises(ValueError, match="init_lr"):
         BatchGD(0, model)
-    for bad in (-0.1, 1.0, "0.1"):
+    for bad in (-0.1, 1.0):
         with pytest.raises(ValueError, match="weight_decay"):
             BatchGD(0.1, model, weight_decay=bad)
+    with pytest.raises(TypeError, match="weight_decay"):
+        BatchGD(0.1, model, weight_decay="0.1")
     with pytest.raises(TypeError, match="model"):
         BatchGD(0.1, object())
     with pytest.raises(RuntimeError, match="backward"):

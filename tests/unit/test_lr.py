@@ -153,19 +153,29 @@ def test_paddle_counterpart_uses_a_scheduler():
     (lambda: L.PiecewiseDecay([10], [0.1]), "values"),
     (lambda: L.LinearWarmup(0.1, 0, 0.0, 0.1), "warmup_steps"),
     (lambda: L.LinearWarmup(0.1, 10, 0.1, 0.05), "end_lr"),
-    (lambda: L.LinearWarmup("0.1", 10, 0.0, 0.1), "learning_rate"),
     (lambda: L.CyclicLR(0.1, 0.01, 10), "max_lr"),
     (lambda: L.CyclicLR(0.01, 0.1, 10, mode="sine"), "mode"),
-    (lambda: L.CyclicLR(0.01, 0.1, 2.5), "step_size_up"),
+    (lambda: L.CyclicLR(0.01, 0.1, 10, 0), "step_size_down"),
+    (lambda: L.CyclicLR(0.01, 0.1, 10, exp_gamma=1.5), "exp_gamma"),
 ])
 def test_bad_schedule_argument_is_named(make, argument):
     with pytest.raises(ValueError, match=argument):
         make()
 
 
-@pytest.mark.parametrize("t", [-1, 1.5, True, "3"])
-def test_bad_step_is_named(t):
-    with pytest.raises(ValueError, match=r"^t（已做的更新次数）必须是非负整数"):
+@pytest.mark.parametrize("make, argument", [
+    (lambda: L.LinearWarmup("0.1", 10, 0.0, 0.1), "learning_rate"),
+    (lambda: L.CyclicLR(0.01, 0.1, 2.5), "step_size_up"),
+    (lambda: L.PiecewiseDecay([10.0], [0.1, 0.01]), "boundaries"),
+])
+def test_schedule_argument_of_the_wrong_type_is_named(make, argument):
+    with pytest.raises(TypeError, match=argument):
+        make()
+
+
+@pytest.mark.parametrize("t, error", [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("3", TypeError)])
+def test_bad_step_is_named(t, error):
+    with pytest.raises(error, match=r"^t（已做的更新次数） 必须是"):
         L.ExponentialDecay(0.1, 0.9)(t)
 
 

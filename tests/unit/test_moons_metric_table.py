@@ -36,10 +36,11 @@ def test_make_moons_shuffles_and_adds_noise_from_the_paddle_seed():
     assert abs(noise.std() - 0.5) < 0.05 and abs(noise.mean()) < 0.06  # 600 draws: std error ~0.02
 
 
-@pytest.mark.parametrize("kwargs, word", [({"n_samples": 1}, "n_samples"), ({"n_samples": 2.5}, "n_samples"),
-                                          ({"noise": -0.1}, "noise"), ({"noise": "big"}, "noise")])
-def test_make_moons_bad_input_names_the_argument(kwargs, word):
-    with pytest.raises(ValueError, match=word):
+@pytest.mark.parametrize("kwargs, word, error", [
+    ({"n_samples": 1}, "n_samples", ValueError), ({"n_samples": 2.5}, "n_samples", TypeError),
+    ({"noise": -0.1}, "noise", ValueError), ({"noise": "big"}, "noise", TypeError)])
+def test_make_moons_bad_input_names_the_argument(kwargs, word, error):
+    with pytest.raises(error, match=word):
         make_moons(**kwargs)
 
 

@@ -133,9 +133,11 @@ def test_step_never_mutates_the_callers_tensor(name):
     assert not np.allclose(x.numpy(), [3.0, 4.0])
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), "0.1", True, None])
-def test_bad_learning_rate_is_named(lr):
-    with pytest.raises(ValueError, match="init_lr"):
+@pytest.mark.parametrize("lr, error", [(0, ValueError), (-0.1, ValueError), (float("nan"), ValueError),
+                                       (float("inf"), ValueError), ("0.1", TypeError), (True, TypeError),
+                                       (None, TypeError)])
+def test_bad_learning_rate_is_named(lr, error):
+    with pytest.raises(error, match="init_lr"):
         SimpleBatchGD(lr, OptimizedFunction([0.2, 2]))
 
 

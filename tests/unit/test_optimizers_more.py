@@ -146,11 +146,15 @@ def test_adadelta_first_step_is_sqrt_eps_over_rms():
     (lambda m: Nesterov(0.1, m, 1.2), "rho"),
     (lambda m: AdamW(0.1, m, 0.9, 0.99, 1e-8, -0.1), "weight_decay"),
     (lambda m: AdamW(0.1, m, 0.9, 0.99, 1e-8, float("inf")), "weight_decay"),
-    (lambda m: AdamW(0.1, m, 0.9, 0.99, 1e-8, "0.01"), "weight_decay"),
 ])
 def test_bad_hyperparameter_is_named(make, argument):
     with pytest.raises(ValueError, match=argument):
         make(OptimizedFunction([0.2, 2]))
+
+
+def test_hyperparameter_of_the_wrong_type_is_named():
+    with pytest.raises(TypeError, match="weight_decay"):
+        AdamW(0.1, OptimizedFunction([0.2, 2]), 0.9, 0.99, 1e-8, "0.01")
 
 
 @pytest.mark.parametrize("make", [lambda m: AdaDelta(1.0, m, 0.9, 1e-6), lambda m: Nesterov(0.01, m, 0.9),

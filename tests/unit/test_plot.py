@@ -87,8 +87,12 @@ def test_plot_2d_rejects_bad_arguments():
         plot_2d(model, [])
     with pytest.raises(ValueError):
         plot_2d(model, [path, path], labels=["only one"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="xlim"):
         plot_2d(model, path, xlim=(5, -2))
+    with pytest.raises(ValueError, match="ylim"):
+        plot_2d(model, path, ylim=(-2, float("inf")))
+    with pytest.raises(TypeError, match="ylim"):
+        plot_2d(model, path, ylim=(-2, 0, 5))
 
 
 def test_plot_loss_and_train_and_plot():
