@@ -290,7 +290,7 @@ class BatchGD(Optimizer):
 
     与 7.3 节的优化器一样只写更新公式；`model.params` 是 `MLP_3L` 各层参数的视图，所以它更新每个带参数算子的
     全部参数（与书中一样，偏置也衰减）。`check_each_step = False`：`step()` 不逐步检查参数是否有限（7.6 节
-    要迭代五万次，每步检查的代价与一次更新相当）；`nndl.regularization.train_model` 每记录一次损失时检查它是否有限。
+    要迭代五万次，每步检查的代价与一次更新相当）；`nndl.loops.train_iterations` 每记录一次损失时检查它是否有限。
     """
 
     check_each_step = False
