@@ -12,7 +12,7 @@ COLUMNS = ("节", "缩小的是什么", "quick", "full")
 
 
 def rows():
-    """表格的各行：`(节, 说明, quick, full)`，节只在它的第一行写出；数字用千位分隔符。"""
+    """表格的各行：`(节, 说明, quick, full)`，节只在它的第一行写出；数字用千位分隔符（对齐与断行见 nndl.css）。"""
     out = []
     for section, sizes in SIZES.items():
         for k, size in enumerate(sizes.values()):
@@ -20,10 +20,10 @@ def rows():
     return out
 
 
-def _row(cells, parent, numeric=(False, False, True, True)):
+def _row(cells, parent):
     line = nodes.row()
-    for cell, right in zip(cells, numeric):
-        entry = nodes.entry(classes=["text-right"] if right else [])
+    for cell in cells:
+        entry = nodes.entry()
         entry += nodes.paragraph(text=cell)
         line += entry
     parent += line
@@ -40,7 +40,7 @@ class ProfilesDirective(SphinxDirective):
         head, body = nodes.thead(), nodes.tbody()
         group += head
         group += body
-        _row(COLUMNS, head, numeric=(False,) * len(COLUMNS))
+        _row(COLUMNS, head)
         for cells in rows():
             _row(cells, body)
         return [table]

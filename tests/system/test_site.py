@@ -20,7 +20,8 @@
   给出结果：每个查询期望的页面在前三条结果里，不该有结果的查询没有结果；每个查询的第一条结果打印出来；
 - 简介页的“运行一遍要多久”（`test_run_cost_table`）：目录里每个 notebook 一行，full 一栏是测得的用时（或写明那次
   测量没有跑到它），quick 一栏在执行了 notebook 的构建里都有用时、在渲染保存输出的构建里都为空并说明原因；
-  表格在两种宽度下放得进正文栏由 `test_content_fits_column` 检查。
+  表格在两种宽度下放得进正文栏由 `test_content_fits_column` 检查；
+- 简介页的“两种规模”（`test_profiles_table_shows_the_registry`）：表中的每一行就是 `nndl.profile.SIZES` 的一项。
 """
 
 import base64
@@ -626,6 +627,28 @@ def test_search_finds_nothing(query, base_url, browser):
     print(f"搜索「{query}」：{summary}")
     assert not results, f"搜索「{query}」不该有结果，却找到 {results[:5]}"
     assert "没有匹配" in summary, summary
+
+
+PROFILES_STATE = """
+const table = document.querySelector('table.nndl-profiles');
+if (!table) return null;
+return {head: Array.from(table.querySelectorAll('thead th')).map(th => th.textContent.trim()),
+        rows: Array.from(table.querySelectorAll('tbody tr')).map(
+          tr => Array.from(tr.querySelectorAll('td')).map(td => td.textContent.trim()))};
+"""
+
+
+def test_profiles_table_shows_the_registry(base_url, browser):
+    """简介页“两种规模”的表就是 nndl.profile.SIZES：每个被缩小的量一行（节、说明、quick、full），数字与登记表相同。"""
+    from nndl.profile import SECTION_TITLES, SIZES
+
+    browser.get(base_url + "book/intro.html")
+    state = browser.execute_script(PROFILES_STATE)
+    assert state, "简介页没有规模表（table.nndl-profiles）"
+    assert state["head"] == ["节", "缩小的是什么", "quick", "full"], state["head"]
+    expected = [[SECTION_TITLES[section] if k == 0 else "", size.meaning, f"{size.quick:,}", f"{size.full:,}"]
+                for section, sizes in SIZES.items() for k, size in enumerate(sizes.values())]
+    assert state["rows"] == expected, state["rows"]
 
 
 RUN_COST_STATE = """
