@@ -11,7 +11,6 @@
 """
 
 import argparse
-import os
 import resource
 import shutil
 import statistics
@@ -19,6 +18,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench_pages import load_averages  # 与另外两个基准相同的平均负载格式
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,10 +57,6 @@ def timed(clone, target, log):
     with open(log, "w") as out:
         status = subprocess.run(["make", target], cwd=clone, stdout=out, stderr=subprocess.STDOUT).returncode
     return time.monotonic() - start, children_cpu() - cpu, status
-
-
-def load():
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def order(commits, round_index):
@@ -105,12 +102,12 @@ def main(argv=None):
     walls, failed = {commit: [] for commit in commits}, False
     for r in range(args.rounds):
         for commit in order(commits, r):
-            before = load()
+            before = load_averages()
             wall, cpu, status = timed(clones[commit], args.target, args.work / f"{commit[:7]}-round{r + 1}.log")
             walls[commit].append(wall)
             failed |= status != 0
             verdict = "通过" if status == 0 else f"失败（退出状态 {status}）"
-            print(f"| {r + 1} | {commit[:7]} | {minutes(wall)} | {round(cpu)} 秒 | {before} → {load()} | {verdict} |",
+            print(f"| {r + 1} | {commit[:7]} | {minutes(wall)} | {round(cpu)} 秒 | {before} → {load_averages()} | {verdict} |",
                   flush=True)
     print("\n" + summary(walls, commits))
     return 1 if failed else 0
