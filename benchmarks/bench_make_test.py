@@ -107,8 +107,8 @@ def main(argv=None):
             walls[commit].append(wall)
             failed |= status != 0
             verdict = "通过" if status == 0 else f"失败（退出状态 {status}）"
-            print(f"| {r + 1} | {commit[:7]} | {minutes(wall)} | {round(cpu)} 秒 | {before} → {load_averages()} | {verdict} |",
-                  flush=True)
+            cells = [r + 1, commit[:7], minutes(wall), f"{round(cpu)} 秒", f"{before} → {load_averages()}", verdict]
+            print("| " + " | ".join(map(str, cells)) + " |", flush=True)
     print("\n" + summary(walls, commits))
     return 1 if failed else 0
 
