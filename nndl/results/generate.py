@@ -62,6 +62,7 @@ def _write(path, text):
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp creates it readable by its owner only; the file is for everyone (and the wheel)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

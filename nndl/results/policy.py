@@ -52,7 +52,7 @@ POLICIES = {
     "exercise-7.6": Policy(),
     "7.4-init-tanh": Policy(),
     "7.4-init-relu": Policy(),
-    "7.5.1.5": Policy(state_configs=("none", "bn"), state="model",
+    "7.5.1.5": Policy(stride=10, state_configs=("none", "bn"), state="model",
                       why_state="页面在训练集与测试集上评价这两个训练好的网络（“验证”曲线偏乐观）"),
     "7.6-regularization": Policy(state_configs=EVERY, why_state="页面画出每个网络的分类边界"),
 }

@@ -29,7 +29,7 @@ from .stored import REGENERATE, check_name, paths, read_document
 
 RTOL = 1e-4
 # 准确率：7.6 节在 200 个训练样本、100 个测试样本上计算（nndl.data.moons_split），差一个样本是 1/200、1/100。
-ACCURACY_SLACK = {"train_acc": 1 / 200, "test_acc": 1 / 100}
+ACCURACY_SLACK = {"train_acc": 1.5 / 200, "test_acc": 1.5 / 100}  # 一个样本，另留半个样本的余量给 float32 的舍入
 
 
 def stale(name, data_dir=None):

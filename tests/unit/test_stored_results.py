@@ -31,8 +31,10 @@ from nndl.sections.experiments import EXPERIMENTS, configs
 # (experiment, configuration, steps): steps=None retrains the whole first unit (7.4: one epoch of 20 steps, 0.1 s;
 # 7.6: 1000 full-batch iterations, about 0.6 s); the MNIST experiments retrain only the first steps of their first
 # epoch (a full epoch is 60 000 images), which already runs the model, the optimizer, the data and the loop.
+# Not 7.4's N(0, 1) Tanh network: saturated, it amplifies rounding (on MKL's AVX2 path its first epoch's losses
+# differ from this machine's by up to 6 times their size), so no tolerance both holds across CPUs and means anything.
 SPOT_CHECKS = [
-    ("7.4-init-tanh", "xavier_normal", None), ("7.4-init-tanh", "standard_normal", None),
+    ("7.4-init-tanh", "xavier_normal", None),
     ("7.4-init-relu", "xavier_normal", None), ("7.4-init-relu", "kaiming_normal", None),
     ("7.6-regularization", "none", None), ("7.6-regularization", "l2", None),
     ("7.6-regularization", "weight_decay", None), ("7.6-regularization", "dropout", None),
@@ -74,9 +76,10 @@ def test_a_spot_recomputation_equals_the_stored_first_unit(name, config_name, st
 
 def test_a_changed_full_size_makes_the_stored_configurations_stale(monkeypatch):
     monkeypatch.setitem(SIZES, "7.4", {"num_epochs": Size("回合数", 60, 90)})
-    found = stale("7.4-init-tanh")
-    assert len(found) == 2 and "'xavier_normal'" in found[0] and "units: 保存的结果中为 100，本次为 90" in found[0]
-    assert "params['num_epochs']: 保存的结果中为 100，本次为 90" in found[0] and "7.4-init-tanh.json" in found[0]
+    found = "\n".join(stale("7.4-init-tanh"))
+    for config_name in ("xavier_normal", "standard_normal"):
+        assert f"7.4-init-tanh.json 的配置 '{config_name}'：units: 保存的结果中为 100，本次为 90" in found
+        assert f"7.4-init-tanh.json 的配置 '{config_name}'：params['num_epochs']: 保存的结果中为 100，本次为 90" in found
 
 
 def test_a_changed_default_learning_rate_in_a_recipe_fails_the_spot_check(monkeypatch):
@@ -85,17 +88,17 @@ def test_a_changed_default_learning_rate_in_a_recipe_fails_the_spot_check(monkey
     monkeypatch.setattr(s7_4_initialization.init_trainable, "__defaults__",
                         tuple(0.006 if d == 0.005 else d for d in defaults))  # lr 0.005 → 0.006
     found = spot_check("7.4-init-tanh", "xavier_normal")
-    assert found and "step_losses" in found[0] and "make results" in found[0]
+    assert any("['step_losses'][0][1]" in f for f in found) and all("make results" in f for f in found)
     init = s7_6_regularization.RegularizationTrainable.__init__
     monkeypatch.setattr(init, "__defaults__", tuple(0.21 if d == 0.2 else d for d in init.__defaults__))  # 0.2 → 0.21
     found = spot_check("7.6-regularization", "none")
-    assert found and "losses" in found[0]
+    assert any("['losses'][0][1]" in f for f in found) and all("make results" in f for f in found)
 
 
 def test_a_training_loop_that_forgets_clear_grad_fails_the_spot_check(monkeypatch):
     monkeypatch.setattr(paddle.optimizer.SGD, "clear_grad", lambda self, *args, **kwargs: None)
     found = spot_check("7.4-init-relu", "kaiming_normal")
-    assert found and "step_losses" in found[0]
+    assert any("['step_losses'][2][1]" in f for f in found)  # steps 0 and 1 start from the same parameters
 
 
 def test_the_tolerance_is_relative_and_an_accuracy_may_differ_by_one_sample():
