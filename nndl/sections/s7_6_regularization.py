@@ -18,6 +18,7 @@ from ..data import moons_split
 from ..experiment import Config
 from ..loops import LOG_EVERY, eval_accuracy, train_iterations
 from ..op.layers import MLP_3L, BatchGD, BinaryCrossEntropyWithLogits, MLP_3L_dropout
+from ..profile import sizes
 from ..validate import check_int
 
 BUILD = "nndl.sections.s7_6_regularization:regularization_trainable"
@@ -135,6 +136,13 @@ def exercise_configs(num_iters, seed=0, values=None):
     return [Config(name=f"{key}={value:g}", build=BUILD,
                    params={key: float(value), "iters_per_unit": ITERS_PER_UNIT}, units=_units(num_iters), seed=seed)
             for key, vals in values.items() for value in vals]
+
+
+def page_configs(profile=None, seed=0):
+    """页面交给运行器的全部配置：7.6 节的四组实验，加上动手练习 7.9 的九个（迭代次数取自 `nndl.profile`）。"""
+    settings = sizes("7.6", profile)
+    return (regularization_configs(settings["num_iters"], seed)
+            + exercise_configs(settings["exercise_num_iters"], seed))
 
 
 def final_accuracy(result):

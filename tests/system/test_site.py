@@ -71,7 +71,8 @@ def toc_docnames():
 def source_files():
     patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "book/_static/*", "notebooks/*.ipynb", "nndl/**/*.py",
                 "_ext/*.py", "_ext/*.js", "book/_search/*", "book/_templates/*", "book/_locales/**/*.po",
-                "book/_data/*", "pyproject.toml", "requirements-notebooks.txt"]  # the last two: the site's downloads
+                "book/_data/*", "pyproject.toml", "requirements-notebooks.txt",  # these two: the site's downloads
+                "data/results/*"]  # the stored book-scale results: in the wheel, and what the pages' book-scale blocks show
     return [p for pattern in patterns for p in ROOT.glob(pattern) if p.is_file()]
 
 
