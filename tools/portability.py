@@ -167,7 +167,8 @@ def describe(name):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", help="notebooks to check (default: every notebook under notebooks/)")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to check (default: every notebook under notebooks/ "
+                        "and notebooks/practice/)")
     parser.add_argument("-v", "--variation", action="append", choices=list(VARIATIONS),
                         help="a variation to run (repeatable; default: all)")
     parser.add_argument("-p", "--python", action="append", choices=supported_pythons(),
