@@ -51,6 +51,7 @@ CHECKS = {"optimizer": "check_optimizer", "schedule": "check_schedule", "init": 
 TODO = "# 在这里写你的代码（写好后删掉下面这一行）"
 
 sys.path.insert(0, str(ROOT))
+from nndl.practice.cases import CASES  # noqa: E402
 from nndl.practice.catalog import EXERCISES, Exercise, reference_object  # noqa: E402
 from nndl.show import without_checks  # noqa: E402
 
@@ -266,7 +267,7 @@ def what_to_write(item):
         what = ("输出，以及 Paddle 的自动微分从你的前向得到的梯度" if item.blanks == ("forward",)
                 else "前向的结果与 backward 算出的梯度")
         text = text.format(methods=methods, what=what)
-    return text
+    return text + CASES[item.key].note
 
 
 def _code(cell_id, source, tags=()):

@@ -37,6 +37,7 @@ class Item:
 class Case:
     summary: str   # 通过时说明比较了什么，如“2 个参数、20 步更新，逐元素比较”
     run: object    # run(obj) -> 产生 Item 的生成器
+    note: str = "" # 练习 notebook 里告诉学习者的一句：检查比较什么（只在不是逐个元素比较时需要）
 
 
 class Unusable(Exception):
@@ -263,7 +264,9 @@ def dropout_case():
         grads = tensor(layer.backward(paddle.to_tensor(delta)), "测试模式下 backward 的返回值")
         yield Item("测试模式：反向的梯度与上游梯度之差的最大绝对值", np.abs(grads - delta).max(), tol=1e-6, floor=1.0)
 
-    return Case(f"drop_rate={p}，250×250 的输入：丢弃的比例、保留元素的缩放、反向传播、测试模式", run)
+    return Case(f"drop_rate={p}，250×250 的输入：丢弃的比例、保留元素的缩放、反向传播、测试模式", run,
+                note="掩码是随机的，不必与参考实现逐个相同：检查比较的是被丢弃的元素所占的比例、保留下来的元素的缩放、"
+                     "反向传播和测试模式。")
 
 
 def l2_loss_case():
