@@ -9,6 +9,8 @@
 # make offline：在仓库之外的新虚拟环境里安装网站提供的 wheel 与 requirements.txt，运行下载的 notebook（CI 在 make test 之后运行）
 # make practice：由各节的 notebook 生成并执行练习 notebook（notebooks/practice/），刷新各节 notebook 里指向它的链接单元格
 # make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
+# make results：重新生成书中规模的保存结果 data/results/（按 full profile 经由实验运行器训练，检查点在 runs/full/，
+#   与 make book PROFILE=full 共用；make results RESULTS="7.6-regularization" 只生成列出的实验）
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -21,7 +23,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test lab unit browser notebooks practice portability offline sensitivity clean full-clean
+.PHONY: book test lab unit browser notebooks practice portability offline sensitivity results clean full-clean
 
 $(VENV)/.installed: requirements.txt requirements-notebooks.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -105,6 +107,13 @@ notebooks: $(VENV)/.installed
 PRACTICE_ARGS ?=
 practice: $(VENV)/.installed
 	NNDL_PROFILE=quick $(PY) tools/make_practice.py $(PRACTICE_ARGS)
+
+# 书中规模的保存结果（nndl/results，README 的“两种规模”一节）：每个登记的实验（nndl/sections/experiments.py）按 full
+# profile 训练，已有的检查点 runs/full/<名字>/ 直接读出（先运行过 make book PROFILE=full 时几秒钟），中断后再运行即接着训练；
+# 记录与状态没有变化的文件不改动。训练代码或设置改了之后运行它（CONTRIBUTING.md），tests/unit/test_stored_results.py 会指出。
+RESULTS ?=
+results: $(VENV)/.installed
+	$(PY) -m nndl.results --regenerate $(RESULTS)
 
 clean:
 	rm -rf _build

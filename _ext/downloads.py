@@ -2,8 +2,8 @@
 
 每次构建 HTML（`make book`、浏览器测试的构建）开始时，在输出目录的 `downloads/` 下生成：
 
-- `nndl-<版本>-py3-none-any.whl`：由本仓库的 `pyproject.toml` 构建的 `nndl`（含 MNIST：仓库的 `data/mnist/` 在包里是
-  `nndl/mnist/`）。在临时目录里、不隔离地构建（用 `.venv` 里固定版本的 setuptools），不下载任何东西，也不在仓库里
+- `nndl-<版本>-py3-none-any.whl`：由本仓库的 `pyproject.toml` 构建的 `nndl`（含 MNIST 与书中规模的保存结果：仓库的
+  `data/mnist/`、`data/results/` 在包里是 `nndl/mnist/`、`nndl/results_data/`）。在临时目录里、不隔离地构建（用 `.venv` 里固定版本的 setuptools），不下载任何东西，也不在仓库里
   留下 `build/`；
 - `requirements.txt`：`requirements-notebooks.txt` 的副本，运行 notebook 所需的固定版本；
 - `nndl-notebooks-<版本>.zip`：`notebooks/` 下全部 notebook（带保存的 `quick` 输出，即 nbval 核对的输出）、
@@ -53,13 +53,14 @@ def file_names(version):
 
 
 def build_wheel(out_dir, root=ROOT):
-    """在临时目录里从 pyproject.toml、nndl/ 与 data/mnist/ 构建 wheel，放进 out_dir，返回其路径。"""
+    """在临时目录里从 pyproject.toml、nndl/、data/mnist/ 与 data/results/ 构建 wheel，放进 out_dir，返回其路径。"""
     with tempfile.TemporaryDirectory(prefix="nndl-wheel-") as tmp:
         src = Path(tmp) / "src"
         src.mkdir()
         shutil.copy2(root / "pyproject.toml", src)
         shutil.copytree(root / "nndl", src / "nndl", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        shutil.copytree(root / "data" / "mnist", src / "data" / "mnist")
+        for data in ("mnist", "results"):  # MNIST 与书中规模的保存结果（在 wheel 里是 nndl/mnist/、nndl/results_data/）
+            shutil.copytree(root / "data" / data, src / "data" / data)
         command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
                    "--wheel-dir", str(tmp), str(src)]
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

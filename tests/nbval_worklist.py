@@ -4,7 +4,8 @@ pytest processes instead of one process per notebook (a pytest start with nbval 
     python -m pytest -p nbval_worklist --nbval --nbval-current-env COPY_A/notebooks/x.ipynb COPY_B/notebooks/y.ipynb
 
 - Each notebook's kernel imports the nndl of the copy that holds the notebook (the folder that holds its notebooks/,
-  also for notebooks/practice/): PYTHONPATH starts with that copy when the kernel starts (the kernel inherits this process's environment; nbval starts one kernel per notebook).
+  also for notebooks/practice/): PYTHONPATH starts with that copy when the kernel starts (the kernel inherits this
+  process's environment; nbval starts one kernel per notebook).
 - A notebook stops at its first failing cell (like -x, but per notebook: the other notebooks still run).
 - Processes given the same NNDL_WORKLIST_CLAIMS directory share the notebooks as a queue: each notebook runs in the
   first process that reaches it, and the others skip its cells without starting a kernel.

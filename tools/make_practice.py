@@ -8,13 +8,13 @@ cell in each section notebook that points to its practice notebook.
 One source: nndl.practice.catalog.EXERCISES says which reference implementations become exercises (the objects
 that a section notebook shows with `show_source(...)` in a cell tagged show-source), which methods are blanked and
 which check follows. For each section notebook the practice notebook has
-  - a title and how to use it, and the section's first code cell's nndl version check (so that a downloaded
+  - a title and how to use it, and the section's first code cell, the nndl version guard (so that a downloaded
     practice notebook without nndl stops with the install command, like every page);
   - one import cell: the names the reference implementations use, imported from the package, and the checks;
   - per exercise, in the order of the section's show-source cells: the section's Markdown just before that listing
     (the formula and its explanation, from its first heading on; headings moved under the exercise's, folded
-    <details> opened, relative links one folder up), the skeleton (the listed source as the page shows it, with the blanked methods' bodies replaced by
-    `raise NotImplementedError`) and a check cell (`check_optimizer(Adam, "adam")`).
+    <details> opened, relative links one folder up), the skeleton (the listed source as the page shows it, with the
+    blanked methods' bodies replaced by `raise NotImplementedError`) and a check cell (`check_optimizer(Adam, "adam")`).
 The solved variant (`solved(notebook)`: each skeleton replaced by the listed source, each check's expected output
 the check's pass message) is what tests/system/test_practice_notebooks.py runs under nbval; it is never committed.
 
@@ -100,7 +100,8 @@ def _listed(cell):
 def find_listing(notebook, item):
     """The show-source cell of `notebook` that lists `item`'s reference implementation (exactly one)."""
     found = [Listing(k, item, _listed(cell)[item.name]) for k, cell in enumerate(notebook.cells)
-             if cell.cell_type == "code" and LISTING_TAG in cell.metadata.get("tags", []) and item.name in _listed(cell)]
+             if cell.cell_type == "code" and LISTING_TAG in cell.metadata.get("tags", [])
+             and item.name in _listed(cell)]
     if len(found) != 1:
         raise SystemExit(f"notebooks/{item.notebook}.ipynb: expected one show-source cell listing {item.name} "
                          f"(nndl.practice.catalog, exercise {item.key!r}), found {len(found)}")
@@ -230,11 +231,12 @@ def imports_for(found):
 
 
 def version_check(section):
-    """The section notebook's first code cell up to its first top-level import: the nndl version check."""
+    """The section notebook's first code cell, the nndl version guard (up to a top-level import, if the cell goes on
+    with imports), and its tags (remove-cell: a page does not show it)."""
     cell = next(c for c in section.cells if c.cell_type == "code")
     lines = source_of(cell).splitlines()
-    end = next(k for k, line in enumerate(lines) if re.match(r"(import|from) ", line))
-    return "\n".join(lines[:end]).rstrip()
+    end = next((k for k, line in enumerate(lines) if re.match(r"(import|from) ", line)), len(lines))
+    return "\n".join(lines[:end]).rstrip(), list(cell.metadata.get("tags", []))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -297,7 +299,10 @@ def practice_notebook(stem, found=None, section=None):
              "换成你的代码，运行它，再运行紧跟的检查单元格。检查在一个固定的小例子上把你的代码与参考实现（已与 Paddle "
              "逐步核对）逐项比较，告诉你：通过；还没有写；或者第一处不同在哪里（哪一项、哪个元素、应为多少、得到多少），"
              "结果像某个常见错误时还会说出是哪一个。检查不显示参考代码；想对照时回到本节的页面。")
-    cells = [_markdown("title", intro), _code("setup", version_check(section) + "\n\n" + imports_for(found))]
+    guard, guard_tags = version_check(section)
+    # like the section notebooks: the version guard alone in the first code cell, the imports in the next one
+    cells = [_markdown("title", intro), _code("guard", guard, guard_tags),
+             _code("setup", imports_for(found), ["hide-input"])]
     for number, listing in enumerate(found, 1):
         item = listing.item
         text = carried_markdown(section, listing.index, exercise_cells)

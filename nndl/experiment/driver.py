@@ -51,8 +51,9 @@ def run(configs, out_dir=None, workers=None, progress=None, fresh=False):
     runs, statuses = _resume(configs, store, fresh)
     bars = _open_bars(configs, statuses, mode)
     pool = _open_pool(workers, bars, statuses)
-    training = _Training(configs, runs, statuses, pool, bars, store)
-    started = time.perf_counter()
+    before = max((r.elapsed for r in runs if r.elapsed is not None), default=0.0)  # 以前的运行（从检查点接着训练时）
+    training = _Training(configs, runs, statuses, pool, bars, store, before)
+    started = training.started
     with _sigterm_as_interrupt():
         try:
             training.loop()
@@ -95,7 +96,7 @@ def _resume(configs, store, fresh):
     for run_result, status, data in zip(runs, statuses, loaded):
         if data is not None:
             run_result.records, run_result.state = data["records"], data["state"]
-            run_result.seconds = data["seconds"]
+            run_result.seconds, run_result.elapsed = data["seconds"], data.get("elapsed")
             status.done, status.unit_cost = len(data["records"]), data["unit_cost"]
     return runs, statuses
 
@@ -137,12 +138,14 @@ class _Training:
     """训练循环：把单位分派给空闲的槽位，收下完成的单位并写检查点，记下失败，直到没有工作进程在忙。
 
     `holder`：配置序号 → 内存里有它最新状态的槽位（下一个单位仍分给这个槽位时不必传状态）；
-    `last`：槽位 → 它刚训练过的配置序号（调度时优先，省去重建）。
+    `last`：槽位 → 它刚训练过的配置序号（调度时优先，省去重建）；
+    `before`：以前的运行花掉的墙钟时间（从检查点读出），`started`：这次开始训练的时刻（`time.perf_counter()`）。
     """
 
-    def __init__(self, configs, runs, statuses, pool, bars, store):
+    def __init__(self, configs, runs, statuses, pool, bars, store, before=0.0):
         self.configs, self.runs, self.statuses = configs, runs, statuses
         self.pool, self.bars, self.store = pool, bars, store
+        self.before, self.started = before, time.perf_counter()
         self.holder = {}
         self.last = {}
         self.write_error = None  # 写不进检查点时的 CheckpointError：不再分派，停止全部工作进程
@@ -197,11 +200,12 @@ class _Training:
             self._forget_slot(s)
 
     def _unit_done(self, s, i, payload):
-        """记下完成的单位（记录、状态、用时），更新进度条，写检查点。"""
+        """记下完成的单位（记录、状态、用时、实验开始以来的墙钟时间），更新进度条，写检查点。"""
         status, run_result = self.statuses[i], self.runs[i]
         run_result.records.append(payload["record"])
         run_result.state = payload["state"]
         run_result.seconds += payload["seconds"]
+        run_result.elapsed = self.before + time.perf_counter() - self.started
         status.done += 1
         status.unit_cost = payload["unit_cost"]
         status.running = False
@@ -216,7 +220,7 @@ class _Training:
         run_result = self.runs[i]
         try:
             self.store.save(self.configs[i], run_result.records, run_result.state, run_result.seconds,
-                            self.statuses[i].unit_cost)
+                            self.statuses[i].unit_cost, run_result.elapsed)
         except CheckpointError as err:
             self.write_error = err
 

@@ -16,7 +16,9 @@ class RunResult:
     - `finished`：全部 `config.units` 个单位都训练完了吗；
     - `seconds`：训练用时之和（秒，不含构建与进程间传递；从检查点继续时包括之前的用时）；
     - `state`：最后一个完成的单位之后的 `state_dict()`（一个单位都没完成时为 None）；
-    - `error`：失败原因（没有失败时为 None）。
+    - `error`：失败原因（没有失败时为 None）；
+    - `elapsed`：从这个实验开始训练（第一次 `run()`）到这个配置最后一个单位完成的墙钟时间（秒），中断后接着训练时
+      累加以前各次运行的；没有这项记录的旧检查点里读出的为 None。
     """
 
     config: Config
@@ -25,6 +27,7 @@ class RunResult:
     seconds: float = 0.0
     state: dict | None = None
     error: str | None = None
+    elapsed: float | None = None
 
     def trainable(self):
         """在本进程里按同样的种子构建一个新的可训练对象并载入最终状态（例如画决策边界或在测试集上评价）。"""
@@ -47,6 +50,13 @@ class Results(Mapping):
 
     def __len__(self):
         return len(self._runs)
+
+    @property
+    def elapsed(self):
+        """训练这些配置一共花掉的墙钟时间（秒）：各配置 `elapsed` 的最大值，跨中断与续跑累加（`wall_time` 只是
+        这一次 `run()` 的用时，全部从检查点读出时接近 0）。有配置没有这项记录时为 None。"""
+        values = [r.elapsed for r in self._runs.values() if r.records]
+        return max(values) if values and None not in values else None
 
     @property
     def failures(self):

@@ -1,7 +1,7 @@
 """检查点：`out_dir` 里每个配置一个文件，每训练完一个单位就原子地重写一次。
 
 文件格式：一行 `NNDL-CHECKPOINT 1`，一行内容的 SHA-256，之后是 pickle 的内容（配置、已完成单位的记录、
-状态、用时）。写入先写同目录下的临时文件并 fsync，再用 `os.replace` 换上（与 Git 写 index 的做法相同），
+状态、用时，以及 `elapsed`：从这个实验开始训练到这个单位完成的墙钟时间，跨中断累加；更早写下的检查点没有它）。写入先写同目录下的临时文件并 fsync，再用 `os.replace` 换上（与 Git 写 index 的做法相同），
 所以任何时刻文件要么是旧的完整检查点，要么是新的完整检查点。读出时校验 SHA-256：截断或损坏的文件
 不会被当成结果，而是报错并说明两种出路。
 """
@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from ..profile import current_profile
+from ..profile import check_profile, current_profile
 from .config import current_build, differences
 
 MAGIC = b"NNDL-CHECKPOINT 1\n"
@@ -26,8 +26,8 @@ class CheckpointError(RuntimeError):
     """检查点无法使用（设置不同、文件损坏）或无法写入。"""
 
 
-def runs_dir(name):
-    """notebook 应当传给 `run(out_dir=...)` 的检查点目录。
+def runs_dir(name, profile=None):
+    """notebook 应当传给 `run(out_dir=...)` 的检查点目录；`profile` 默认读取 `NNDL_PROFILE`。
 
     quick profile 返回 None（不写检查点，nbval 与 CI 每次都真正执行）；full profile 返回
     `<仓库>/runs/full/<name>`，中断或重启内核后重新运行同一个单元格会接着训练。`runs/` 不进 Git。
@@ -35,7 +35,7 @@ def runs_dir(name):
     """
     if not isinstance(name, str) or not re.fullmatch(r"[\w.=+-]+", name) or name in (".", ".."):
         raise ValueError(f"name 必须是非空的目录名（字母、数字、_.=+-），收到 {name!r}")
-    if current_profile() == "quick":
+    if (current_profile() if profile is None else check_profile(profile)) == "quick":
         return None
     root = ROOT if (ROOT / "pyproject.toml").is_file() and (ROOT / "nndl").is_dir() else Path.cwd()
     return root / "runs" / "full" / name
@@ -99,11 +99,11 @@ class CheckpointStore:
                                   + _ways_out(path))
         return data
 
-    def save(self, config, records, state, seconds, unit_cost):
+    def save(self, config, records, state, seconds, unit_cost, elapsed=None):
         """原子地写入检查点。失败时（磁盘满、目录只读）旧检查点保持不变，抛出 CheckpointError 说明这一点。"""
         path = self.path(config)
         data = {"config": config.to_dict(), "records": list(records), "state": state, "seconds": seconds,
-                "unit_cost": unit_cost}
+                "unit_cost": unit_cost, "elapsed": elapsed}
         payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         blob = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
         tmp = None

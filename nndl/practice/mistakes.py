@@ -41,8 +41,8 @@ LR = "nndl/lr.py"
 # Dropout 的前向与反向（几个错误同时改两处，写成一段）
 _DROPOUT = ("            self.mask = None\n            return inputs\n        keep = 1.0 - self.drop_rate\n"
             "        self.mask = (paddle.rand(inputs.shape) >= self.drop_rate).astype(inputs.dtype)\n"
-            "        return inputs * self.mask / keep\n\n    def backward(self, grads):\n        if self.mask is None:\n"
-            "            return grads\n        return grads * self.mask / (1.0 - self.drop_rate)")
+            "        return inputs * self.mask / keep\n\n    def backward(self, grads):\n"
+            "        if self.mask is None:\n            return grads\n        return grads * self.mask / (1.0 - self.drop_rate)")
 
 MISTAKES = (
     # ---- 7.3.1 小批量梯度下降、被优化函数的梯度、线性算子的反向 ----
@@ -259,7 +259,8 @@ MISTAKES = (
             "std = paddle.sqrt(var + self.eps)", "std = paddle.sqrt(var) + self.eps",
             "ε 放在了根号外：应当是 √(σ²+ε)"),
     Mistake("layernorm", "LayerNorm treats the mean as a constant in the backward pass", NORM,
-            "return self.gamma * (X - mean) / std + self.beta", "return self.gamma * (X - mean.detach()) / std + self.beta",
+            "return self.gamma * (X - mean) / std + self.beta",
+            "return self.gamma * (X - mean.detach()) / std + self.beta",
             "把均值 μ 当成了常数（detach）：输出不变，但对输入的梯度少了经过 μ 的那一项"),
     # ---- 7.6 正则化：ℓ2 的损失与梯度、权重衰减、暂退法 ----
     Mistake("l2_loss", "7.6 L2: weight gradient lambda*W instead of lambda*W/N", LAYERS,
@@ -279,7 +280,8 @@ MISTAKES = (
             '                    layer.grads["b"] = layer.grads["b"] + self.lambd / N * layer.params["b"]\n',
             "偏置也加上了 ℓ2 的梯度：书中的 ℓ2 正则化只作用于权重 W"),
     Mistake("l2_loss", "7.6 BCE: gradient of the logits not divided by N", LAYERS,
-            "self.model.backward((self.predicts - self.labels) / N)", "self.model.backward(self.predicts - self.labels)",
+            "self.model.backward((self.predicts - self.labels) / N)",
+            "self.model.backward(self.predicts - self.labels)",
             "交叉熵对 logits 的梯度少了 1/N：损失是 N 个样本的平均，∂L/∂o = (σ(o) − y)/N"),
     Mistake("weight_decay", "7.6 weight decay: biases not decayed", LAYERS,
             "return (1 - self.weight_decay) * x - self.init_lr * g",
@@ -310,7 +312,8 @@ MISTAKES = (
             .replace("return grads * self.mask / (1.0 - self.drop_rate)", "return grads * self.mask / self.drop_rate"),
             "除以了 p 而不是 1−p：保留的概率是 1−p"),
     Mistake("dropout", "7.6 dropout scales at test time instead of training time", LAYERS,
-            _DROPOUT, _DROPOUT.replace("            return inputs\n", "            return inputs * (1.0 - self.drop_rate)\n")
+            _DROPOUT,
+            _DROPOUT.replace("            return inputs\n", "            return inputs * (1.0 - self.drop_rate)\n")
             .replace("return inputs * self.mask / keep", "return inputs * self.mask")
             .replace("return grads * self.mask / (1.0 - self.drop_rate)", "return grads * self.mask"),
             "在测试时乘以 1−p（原始论文的写法），训练时没有除以 1−p：书中的写法是训练时除以 1−p，测试时原样输出"),

@@ -34,6 +34,20 @@ OPTIMIZERS = {
     "AdamW": ("AdamW", ("beta1", "beta2", "epsilon", "weight_decay")),
 }
 
+# 页面上两个练习的配置：名字 → （优化器, 学习率, 额外参数）。练习 7.5 比较 Adam、AdamW 与 Adam+ℓ2，练习 7.6 再加四个优化器。
+SPECS_75 = {
+    "Adam": ("Adam", 0.001, {}),
+    "AdamW": ("AdamW", 0.001, {"weight_decay": 0.01}),
+    "Adam+L2": ("Adam", 0.001, {"weight_decay": 0.01}),
+}
+SPECS_76 = {
+    "SGD": ("SGD", 0.04, {}),
+    "Momentum": ("Momentum", 0.01, {"momentum": 0.9}),
+    "Adagrad": ("Adagrad", 0.01, {}),
+    "RMSProp": ("RMSProp", 0.001, {}),
+}
+
+
 def paddle_optimizer(optimizer, lr, parameters, options=None):
     """按名字创建 `paddle.optimizer` 中的优化器：`optimizer` 是 `OPTIMIZERS` 的键，`options` 是额外参数。"""
     class_name, allowed = check_choice(optimizer, "optimizer", OPTIMIZERS)

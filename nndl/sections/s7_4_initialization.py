@@ -16,7 +16,8 @@ from ..models import MLP
 from ..profile import sizes
 from ..validate import check_choice, check_int, check_real
 
-__all__ = ["layer_variances", "INITS", "ACTIVATIONS", "MOONS_LAYERS", "init_trainable", "configs"]
+__all__ = ["layer_variances", "INITS", "ACTIVATIONS", "MOONS_LAYERS", "TANH_INITS", "RELU_INITS", "init_trainable",
+           "configs"]
 
 
 def layer_variances(build, num_nets=10, num_inputs=1000, input_std=0.1, seed=0):
@@ -60,6 +61,10 @@ INITS = {
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 
 MOONS_LAYERS = (2, 300, 500, 700, 400, 1)
+
+# 页面上比较的初始化：7.4.2.3 节（Tanh）与动手练习 7.7（ReLU）。
+TANH_INITS = ("xavier_normal", "standard_normal")
+RELU_INITS = ("xavier_normal", "kaiming_normal")
 
 
 def init_trainable(init, act="tanh", num_epochs=100, lr=0.005, batch_size=10, layers_size=MOONS_LAYERS,

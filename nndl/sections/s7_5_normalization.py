@@ -28,6 +28,7 @@ from ..profile import sizes
 from ..validate import check_choice, check_int
 
 BUILD = "nndl.sections.s7_5_normalization:norm_trainable"
+PAGE_NORMS = (None, "bn", "ln")  # 页面上的三个网络：7.5.1.5 节的有无批量规范化，动手练习 7.8 的层规范化
 
 # paddle.nn.BatchNorm2D 在训练模式下每次前向都提示“训练时总是记录滑动平均”，这正是这里要的行为。
 warnings.filterwarnings("ignore", message="When training, we now always track global mean and variance")

@@ -14,7 +14,8 @@ What a learner does with the site's downloads, in a fresh directory outside the 
    at its first code cell with the message that gives the install command, and no later cell runs.
 
 The wheel itself is checked too: its version, its Requires-Python, its run-time dependencies (not the test stack),
-and that it holds every module of nndl/ and the MNIST files. Each step prints its time.
+and that it holds every module of nndl/, the MNIST files and the stored book-scale results (data/results/). Each step
+prints its time.
 """
 
 import email.parser
@@ -36,6 +37,7 @@ import nbformat
 import pytest
 
 import nndl
+from nndl.sections.experiments import EXPERIMENTS
 import test_site
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
@@ -161,6 +163,8 @@ def test_wheel_holds_nndl_and_mnist_and_says_what_it_needs(downloads):
     assert modules - names == set(), "wheel 里缺少这些模块"
     mnist = {f"nndl/mnist/{p.name}" for p in (ROOT / "data" / "mnist").glob("*.gz")}
     assert len(mnist) == 4 and mnist <= names
+    stored = {f"nndl/results_data/{p.name}" for p in (ROOT / "data" / "results").glob("*.json")}
+    assert len(stored) >= len(EXPERIMENTS) and stored - names == set(), "wheel 里缺少书中规模的保存结果"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert metadata["Version"] == nndl.__version__
     assert sorted(metadata["Requires-Python"].split(",")) == sorted(project["requires-python"].split(","))
@@ -184,15 +188,19 @@ def test_pip_refuses_the_wheel_on_an_unsupported_python(downloads, version, work
     assert stated and sorted(stated.group(1).split(",")) == sorted([low, high]), result.stderr
 
 
-def test_installed_nndl_is_the_wheel_with_its_mnist(venv, workdir):
-    code = ("import nndl, nndl.data; print(nndl.__version__); print(nndl.__file__); print(nndl.data.DATA_DIR); "
-            "print(nndl.data.load_mnist_arrays('test', 10)[1].tolist())")
+def test_installed_nndl_is_the_wheel_with_its_mnist_and_stored_results(venv, workdir):
+    code = ("import nndl, nndl.data, nndl.results; print(nndl.__version__); print(nndl.__file__); "
+            "print(nndl.data.DATA_DIR); print(nndl.data.load_mnist_arrays('test', 10)[1].tolist()); "
+            "print(nndl.results.DATA_DIR); book = nndl.results.stored('7.6-regularization'); "
+            "print(sorted(book) == sorted(c.name for c in nndl.results.stored('7.6-regularization').configs), "
+            "book['none'].trainable() is not None)")
     out = run([venv, "-c", code], workdir, env=clean_env()).stdout.splitlines()
-    version, module, data_dir, labels = out[-4:]
+    version, module, data_dir, labels, results_dir, loaded = out[-6:]
     site_packages = workdir / "venv" / "lib"
     assert version == nndl.__version__
     assert Path(module).is_relative_to(site_packages) and Path(data_dir) == Path(module).parent / "mnist"
     assert labels == "[7, 2, 1, 0, 4, 1, 4, 9, 5, 9]"  # the test set's first labels (data/mnist/README.md)
+    assert Path(results_dir) == Path(module).parent / "results_data" and loaded == "True True"
 
 
 def test_notebooks_pass_nbval_with_the_installed_wheel(venv, notebooks, workdir):

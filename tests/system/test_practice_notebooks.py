@@ -28,4 +28,6 @@ def test_practice_notebooks_pass_nbval_with_the_solutions_in(tmp_path):
                *sorted(map(str, folder.glob("*.ipynb")))]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert f"{sum(len(make_practice.listings(s)) * 2 + 1 for s in make_practice.sections())} passed" in result.stdout
+    code_cells = sum(cell.cell_type == "code" for path in folder.glob("*.ipynb")
+                     for cell in nbformat.read(path, as_version=4).cells)
+    assert f"{code_cells} passed" in result.stdout, result.stdout[-2000:]

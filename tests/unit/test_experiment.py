@@ -341,6 +341,20 @@ def test_moved_builds_are_well_formed():
     assert not set(config_module.MOVED_BUILDS.values()) & set(config_module.MOVED_BUILDS)
 
 
+def test_the_experiments_wall_time_is_checkpointed_and_adds_up_over_resumed_runs(tmp_path):
+    """`Results.elapsed` (what the stored book-scale results report as the wall time) counts the earlier runs' time
+    read from the checkpoints, unlike `wall_time` (this call only); a checkpoint written before it existed gives None."""
+    store = CheckpointStore(tmp_path)
+    store.save(COUNTER, [{"w": 1.0}], {"w": 1.0}, 0.5, 1.0, elapsed=100.0)  # an earlier run: 100 s, one unit
+    resumed = run([COUNTER], out_dir=tmp_path, workers=0, progress=False)
+    assert [r["w"] for r in resumed["counter"].records] == [1.0, 3.0, 6.0]
+    assert 100.0 < resumed.elapsed <= 100.0 + resumed.wall_time
+    assert store.load(COUNTER)["elapsed"] == resumed["counter"].elapsed == resumed.elapsed
+    assert run([COUNTER], out_dir=tmp_path, workers=0, progress=False).elapsed == resumed.elapsed  # nothing to train
+    store.save(COUNTER, resumed["counter"].records, {"w": 6.0}, 0.5, 1.0)  # as written before `elapsed` existed
+    assert run([COUNTER], out_dir=tmp_path, workers=0, progress=False).elapsed is None
+
+
 @pytest.mark.parametrize("where, error", [("fsync", OSError(errno.ENOSPC, "No space left on device")),
                                           ("mkstemp", PermissionError(errno.EACCES, "Permission denied")),
                                           ("replace", OSError(errno.EROFS, "Read-only file system"))])
@@ -581,6 +595,11 @@ def test_runs_dir_by_profile(monkeypatch):
     assert runs_dir("7.5-bn") is None
     monkeypatch.setenv("NNDL_PROFILE", "full")
     assert runs_dir("7.5-bn") == ROOT / "runs" / "full" / "7.5-bn"
+    assert runs_dir("7.5-bn", profile="quick") is None  # an explicit profile wins over the environment
+    monkeypatch.setenv("NNDL_PROFILE", "quick")
+    assert runs_dir("7.5-bn", profile="full") == ROOT / "runs" / "full" / "7.5-bn"
+    with pytest.raises(ValueError, match="profile"):
+        runs_dir("7.5-bn", profile="book")
     for bad in ("", "a/b", "..", 3):
         with pytest.raises(ValueError, match="name"):
             runs_dir(bad)

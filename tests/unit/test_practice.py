@@ -128,11 +128,15 @@ def perturbed(key):
                 1e-3 * rng.standard_normal(x.shape).astype("float32"))
         return type(item.name, (reference,), {"update": update})
     if item.kind == "schedule":
-        return type(item.name, (reference,), {"value": lambda self, t: reference.value(self, t) * (1 + 2e-3 * np.sin(t + 1))})
+        def value(self, t):
+            return reference.value(self, t) * (1 + 2e-3 * np.sin(t + 1))
+        return type(item.name, (reference,), {"value": value})
     if item.kind == "init":
         return lambda fan_in, fan_out: reference(fan_in, fan_out) * 1.002
     if key in ("batchnorm", "layernorm", "dropout"):
-        return type(item.name, (reference,), {"forward": lambda self, *a, **k: reference.forward(self, *a, **k) * 1.002})
+        def forward(self, *args, **kwargs):
+            return reference.forward(self, *args, **kwargs) * 1.002
+        return type(item.name, (reference,), {"forward": forward})
 
     def backward(self, *args):
         out = reference.backward(self, *args)
@@ -183,7 +187,8 @@ class RewrittenBatchNorm(BatchNorm):
             var = paddle.var(X, axis=axes, keepdim=True, unbiased=False)
             with paddle.no_grad():
                 self.moving_mean.set_value(self.momentum * self.moving_mean + (1 - self.momentum) * mean.reshape([-1]))
-                self.moving_variance.set_value(self.moving_variance * self.momentum + var.reshape([-1]) * (1 - self.momentum))
+                self.moving_variance.set_value(self.moving_variance * self.momentum
+                                               + var.reshape([-1]) * (1 - self.momentum))
         else:
             mean, var = self.moving_mean.reshape(shape), self.moving_variance.reshape(shape)
         return (X - mean) * paddle.rsqrt(var + self.eps) * self.gamma.reshape(shape) + self.beta.reshape(shape)
@@ -193,7 +198,8 @@ class RewrittenLayerNorm(LayerNorm):
     def forward(self, X):
         axes = list(range(1, X.ndim)) if X.ndim == 4 else [X.ndim - 1]
         centered = X - X.mean(axis=axes, keepdim=True)
-        return self.gamma * centered * paddle.rsqrt((centered * centered).mean(axis=axes, keepdim=True) + self.eps) + self.beta
+        variance = (centered * centered).mean(axis=axes, keepdim=True)
+        return self.gamma * centered * paddle.rsqrt(variance + self.eps) + self.beta
 
 
 class BernoulliDropout(Dropout):
@@ -227,7 +233,8 @@ def test_an_error_in_the_learners_code_is_one_line_naming_the_line():
 
     result = check_optimizer(Broken, "adam")
     assert result.status == "error", result.message
-    assert "NameError" in result.message and "state.M = self.beta1 * state.M + (1 - self.beta1) * gradient" in result.message
+    assert "NameError" in result.message
+    assert "state.M = self.beta1 * state.M + (1 - self.beta1) * gradient" in result.message
     assert "在算「第 1 步更新之后的参数 W」时" in result.message and "Traceback" not in result.message
 
 

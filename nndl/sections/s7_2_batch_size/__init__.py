@@ -18,11 +18,12 @@
 
 from ...experiment.pool import default_workers
 from .outputs import plot_epoch_losses, write_outputs
-from .parallel import SweepError, SweepResult, sweep
-from .settings import BATCH_SIZES, LEARNING_RATES, MNIST_TRAIN_SIZE, SEED
+from .parallel import SweepError, SweepResult, sweep, sweep_configs, sweep_result
+from .settings import BATCH_SIZES, EXERCISE_SETTINGS, LEARNING_RATES, MNIST_TRAIN_SIZE, SEED
 from .training import (KILL_HOOK_ENV, LeNetTrainable, TensorBatches, lenet, run_configuration,
                        train_epochs)
 
-__all__ = ["sweep", "SweepResult", "SweepError", "BATCH_SIZES", "LEARNING_RATES", "SEED",
+__all__ = ["sweep", "sweep_configs", "sweep_result", "SweepResult", "SweepError", "BATCH_SIZES", "LEARNING_RATES",
+           "EXERCISE_SETTINGS", "SEED",
            "MNIST_TRAIN_SIZE", "lenet", "TensorBatches", "train_epochs", "run_configuration",
            "LeNetTrainable", "plot_epoch_losses", "write_outputs", "default_workers", "KILL_HOOK_ENV"]

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from ...experiment import Config, ExperimentError, run
 from ...experiment.pool import default_workers
 from ...profile import sizes
+from ...validate import check_int
 from .settings import BATCH_SIZES, LEARNING_RATES, SEED, check_settings
 
 BUILD = "nndl.sections.s7_2_batch_size.training:LeNetTrainable"
@@ -20,6 +21,17 @@ def configurations(batch_sizes, learning_rates, num_samples, num_epochs, seed):
                    params={"batch_size": b, "learning_rate": lr, "num_samples": num_samples,
                            "num_epochs": num_epochs, "seed": seed})
             for b, lr in zip(batch_sizes, learning_rates)]
+
+
+def sweep_configs(batch_sizes=BATCH_SIZES, learning_rates=LEARNING_RATES, num_samples=None, num_epochs=None,
+                  profile=None, seed=SEED):
+    """`sweep()` 交给运行器的配置（检查过输入）：`num_samples`/`num_epochs` 默认取自 `profile`（默认读取
+    `NNDL_PROFILE`）。实验登记表 `nndl.sections.experiments` 用它给出 7.2 节与动手练习 7.2 的配置。"""
+    settings = sizes("7.2", profile)
+    num_samples = settings["num_samples"] if num_samples is None else num_samples
+    num_epochs = settings["num_epochs"] if num_epochs is None else num_epochs
+    batch_sizes, learning_rates = check_settings(batch_sizes, learning_rates, num_samples, num_epochs, None)
+    return configurations(batch_sizes, learning_rates, num_samples, num_epochs, seed)
 
 
 @dataclass
@@ -85,11 +97,9 @@ def sweep(batch_sizes=BATCH_SIZES, learning_rates=LEARNING_RATES, num_samples=No
     `fresh=True` 从头开始。`progress`：None 自动（终端与交互式 Jupyter 里显示进度条），True/False 强制。
     Ctrl-C/SIGTERM 时抛出 KeyboardInterrupt，其 `results` 是到那时为止的 `SweepResult`。
     """
-    settings = sizes("7.2", profile)
-    num_samples = settings["num_samples"] if num_samples is None else num_samples
-    num_epochs = settings["num_epochs"] if num_epochs is None else num_epochs
-    batch_sizes, learning_rates = check_settings(batch_sizes, learning_rates, num_samples, num_epochs, workers)
-    configs = configurations(batch_sizes, learning_rates, num_samples, num_epochs, seed)
+    if workers is not None:
+        check_int(workers, "workers", min_val=1)
+    configs = sweep_configs(batch_sizes, learning_rates, num_samples, num_epochs, profile, seed)
     num_workers = min(default_workers() if workers is None else workers, len(configs))
     try:
         results = run(configs, out_dir=out_dir, workers=num_workers, progress=progress, fresh=fresh)

@@ -6,6 +6,9 @@ from ...validate import check_int, check_real
 BATCH_SIZES = (16, 32, 64, 128, 256)
 LEARNING_RATES = (0.01, 0.02, 0.04, 0.08, 0.16)
 
+# 动手练习 7.2 的两种设置（基准是上面的（64, 0.04））：设置名 → （批大小, 学习率）。
+EXERCISE_SETTINGS = {"设置 1：批大小加倍": (128, 0.04), "设置 2：学习率减半": (64, 0.02)}
+
 SEED = 0
 MNIST_TRAIN_SIZE = 60000
 
