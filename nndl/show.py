@@ -5,6 +5,7 @@ import html
 import inspect
 import numbers
 import textwrap
+from typing import NamedTuple
 
 from IPython.display import Code, Markdown
 
@@ -158,3 +159,29 @@ class Table:
 def table(rows, columns, caption=None, formats=None):
     """`Table(rows, columns, caption, formats)` 的简写，放在单元格最后一行即可显示。"""
     return Table(rows, columns, caption, formats)
+
+
+class Claim(NamedTuple):
+    """页面上一条可以判定的结论：`text`（中文），`holds`（True/False，或 None 表示无法判定），`margin`（判定所依据的
+    数，写成一句话：看它离判定的界有多远）。各节的配方由一次运行的结果算出它们，quick 的运行与书中规模的保存结果
+    用同一个函数，两种规模的判定因此可以并排比较。"""
+
+    text: str
+    holds: bool | None
+    margin: str
+
+
+VERDICT = {True: "成立", False: "不成立", None: "无法判定"}
+
+
+def claims_table(claims, caption):
+    """判定与余量的表。"""
+    return table([[c.text, VERDICT[c.holds], c.margin] for c in claims], ["结论", "判定", "余量"], caption=caption)
+
+
+def both_scales_table(quick, book, profile, caption):
+    """同一组判定在页面这次运行（`profile` 规模）与书中规模的保存结果上的对照。"""
+    if [c.text for c in quick] != [c.text for c in book]:
+        raise ValueError("quick 与 book 应是同一组结论（同一个函数在两次运行上的结果）")
+    return table([[q.text, VERDICT[q.holds], VERDICT[b.holds], "一致" if q.holds == b.holds else "不同"]
+                  for q, b in zip(quick, book)], ["结论", f"{profile} 规模", "书中规模", "两种规模"], caption=caption)

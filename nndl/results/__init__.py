@@ -17,6 +17,7 @@ from .policy import POLICIES, Policy
 from .provenance import record_differences, spot_check, stale
 from .generate import regenerate
 from .stored import DATA_DIR, Provenance, StoredResults, StoredRunResult, stored
+from .compare import same_as_stored
 
 __all__ = ["stored", "StoredResults", "StoredRunResult", "Provenance", "POLICIES", "Policy", "DATA_DIR", "stale",
-           "spot_check", "record_differences", "regenerate"]
+           "spot_check", "record_differences", "regenerate", "same_as_stored"]

@@ -14,6 +14,7 @@ from ..init import kaiming_normal_std, kaiming_uniform_r, xavier_normal_std, xav
 from ..metric import Accuracy
 from ..models import MLP
 from ..profile import sizes
+from ..show import Claim
 from ..validate import check_choice, check_int, check_real
 
 __all__ = ["layer_variances", "INITS", "ACTIVATIONS", "MOONS_LAYERS", "TANH_INITS", "RELU_INITS", "init_trainable",
@@ -93,3 +94,73 @@ def configs(inits, act="tanh", profile=None, seed=0):
     return [Config(name=init, build="nndl.sections.s7_4_initialization:init_trainable",
                    params={"init": init, "act": act, "num_epochs": num_epochs}, units=num_epochs, seed=seed)
             for init in inits]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7.4.2.3 节与动手练习 7.7 的图与结论：参数是 run() 的结果，quick 的运行与书中规模的保存结果用同一组函数。
+
+
+def epoch_losses(result):
+    """一个配置每个回合的平均训练损失。"""
+    return [record["train_loss"] for record in result.records]
+
+
+def first_epoch_below(losses, level):
+    """第一个训练损失低于 `level` 的回合（从 1 数）；没有则为 None。"""
+    return next((epoch for epoch, value in enumerate(losses, start=1) if value < level), None)
+
+
+def last_evaluation(result):
+    """最后一次评价的 `(步数, 验证集准确率, 验证集损失)`。"""
+    return tuple(result.records[-1]["dev"][-1])
+
+
+def plot_epoch_losses(results, labels, title):
+    """`labels`（配置名 → 图例）中每个配置每个回合的训练损失，返回 Figure。"""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for name, label in labels.items():
+        losses = epoch_losses(results[name])
+        ax.plot(range(1, len(losses) + 1), losses, label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("train loss")
+    ax.set_title(title)
+    ax.legend()
+    return fig
+
+
+def tanh_claims(results):
+    """7.4.2.3 节：Xavier 与 N(0, 1) 初始化的 Tanh 网络（配置 `xavier_normal`、`standard_normal`）。"""
+    xavier, standard = np.array(epoch_losses(results["xavier_normal"])), np.array(epoch_losses(results["standard_normal"]))
+    _, acc_x, loss_x = last_evaluation(results["xavier_normal"])
+    _, acc_s, loss_s = last_evaluation(results["standard_normal"])
+    ratio = standard[-10:].mean() / xavier[-10:].mean()
+    return [
+        Claim("（书中）每个回合 Xavier 的训练损失都低于 N(0, 1)", bool(np.all(xavier < standard)),
+              f"至少低 {float(np.min(standard - xavier)):.3f}"),
+        Claim("N(0, 1) 全程最低的训练损失也比 Xavier 最后一个回合的高 0.3 以上", bool(standard.min() > xavier[-1] + 0.3),
+              f"高 {standard.min() - xavier[-1]:.3f}"),
+        Claim("Xavier 最后 5 个回合的训练损失都在 0.35 到 0.45 之间（已基本收敛）",
+              bool(np.all((xavier[-5:] > 0.35) & (xavier[-5:] < 0.45))), f"{xavier[-5:].min():.3f}–{xavier[-5:].max():.3f}"),
+        Claim("最后一次评价：Xavier 的验证集损失更低", bool(loss_x < loss_s), f"{loss_x:.3f} 对 {loss_s:.3f}"),
+        Claim("最后一次评价：两者的验证集准确率都在 0.6 到 0.8 之间", bool(0.6 < acc_x < 0.8 and 0.6 < acc_s < 0.8),
+              f"{acc_x:.2f} 与 {acc_s:.2f}"),
+        Claim("最后 10 个回合 N(0, 1) 的平均训练损失是 Xavier 的 2 倍以上", bool(ratio > 2), f"{ratio:.1f} 倍"),
+    ]
+
+
+def relu_claims(results, level=0.4):
+    """动手练习 7.7：Xavier 与 He 初始化的 ReLU 网络（配置 `xavier_normal`、`kaiming_normal`）。"""
+    xavier, he = np.array(epoch_losses(results["xavier_normal"])), np.array(epoch_losses(results["kaiming_normal"]))
+    he_at, xr_at = first_epoch_below(he, level), first_epoch_below(xavier, level)
+    earlier = he_at is not None and (xr_at is None or xr_at - he_at >= 10)
+    when = f"He 第 {he_at} 个回合，Xavier {'第 ' + str(xr_at) + ' 个回合' if xr_at else '没有降到'}" if he_at else "He 没有降到"
+    return [
+        Claim("每个回合 He 的训练损失都低于 Xavier", bool(np.all(he < xavier)), f"至少低 {float(np.min(xavier - he)):.3f}"),
+        Claim("第 1 个回合 He 的训练损失比 Xavier 低 0.1 以上", bool(xavier[0] - he[0] > 0.1), f"低 {xavier[0] - he[0]:.3f}"),
+        Claim(f"He 比 Xavier 至少早 10 个回合降到 {level} 以下", earlier, when),
+        Claim(f"最后一个回合 He 的训练损失低于 {level}", bool(he[-1] < level), f"{he[-1]:.3f}"),
+        Claim("Xavier 没有发散：最后一个回合的训练损失比第 1 个回合低 0.1 以上", bool(xavier[-1] < xavier[0] - 0.1),
+              f"低 {xavier[0] - xavier[-1]:.3f}"),
+    ]

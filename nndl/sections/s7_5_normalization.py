@@ -25,6 +25,7 @@ from ..experiment import Config, LayerTrainable
 from ..metric import Accuracy
 from ..models import NORMS, NormCNN
 from ..profile import sizes
+from ..show import Claim
 from ..validate import check_choice, check_int
 
 BUILD = "nndl.sections.s7_5_normalization:norm_trainable"
@@ -61,3 +62,91 @@ def norm_trainable(norm, num_train, num_test, num_epochs, eval_steps, lr=0.01, b
     return LayerTrainable(model, optimizer, F.cross_entropy, Accuracy(),
                           mnist_tensors("train", num_train), mnist_tensors("test", num_test),
                           batch_size=batch_size, shuffle=True, num_epochs=num_epochs, eval_steps=eval_steps)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7.5.1.5 节与动手练习 7.8 的图与结论：参数是 run() 的结果（配置名 "none"、"bn"、"ln"），quick 的运行与书中规模的
+# 保存结果用同一组函数。
+
+TIE = 0.03  # 测试损失的相对差别小于它算作持平
+IN_WORDS = {"lower": "更低", "higher": "更高", "tie": "持平"}
+
+
+def dev_curves(result):
+    """每次评价的 `(步数, 测试准确率, 测试损失)` 三个数组。"""
+    import numpy as np
+
+    dev = np.array([d for record in result.records for d in record["dev"]])
+    return dev[:, 0], dev[:, 1], dev[:, 2]
+
+
+def plot_dev(results, labels):
+    """`labels`（配置名 → 图例）中每个配置每次评价的测试损失（左）与准确率（右），返回 Figure。"""
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, label in labels.items():
+        steps, scores, losses = dev_curves(results[name])
+        ax_loss.plot(steps, losses, marker="o", label=label)
+        ax_acc.plot(steps, scores, marker="o", label=label)
+    ax_loss.set_title("test loss")
+    ax_acc.set_title("test accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.set_xlabel("step")
+        ax.legend()
+    return fig
+
+
+def compare_losses(results, a, b, margin=TIE):
+    """逐个评价点比较配置 `a` 与 `b` 的测试损失：低（高）`margin` 以上才算 lower（higher），否则 tie。"""
+    steps, _, loss_a = dev_curves(results[a])
+    _, _, loss_b = dev_curves(results[b])
+    return [(int(step), "lower" if la < lb * (1 - margin) else "higher" if la > lb * (1 + margin) else "tie")
+            for step, la, lb in zip(steps, loss_a, loss_b)]
+
+
+def bn_claims(results):
+    """7.5.1.5 节：带与不带批量规范化（最后一个评价点比较准确率，不比较损失：那里两条曲线已经很接近，相对差对
+    舍入很敏感）。"""
+    verdicts = compare_losses(results, "bn", "none")[:-1]
+    lower = [step for step, verdict in verdicts if verdict == "lower"]
+    _, acc_bn, loss_bn = dev_curves(results["bn"])
+    _, acc_none, loss_none = dev_curves(results["none"])
+    gap = abs(acc_bn[-1] - acc_none[-1])
+    return [
+        Claim(f"（书中）带 BN 的网络收敛更快：最后一个评价点之前，每个评价点的测试损失都低 {TIE:.0%} 以上",
+              len(lower) == len(verdicts), f"{len(lower)}/{len(verdicts)} 个评价点更低"),
+        Claim("最后一个评价点两个网络会合：测试准确率相差不到 1 个百分点", bool(gap < 0.01), f"相差 {gap * 100:.1f} 个百分点"),
+        Claim("最后一个评价点带 BN 的网络测试准确率更高", bool(acc_bn[-1] > acc_none[-1]),
+              f"{acc_bn[-1]:.2%} 对 {acc_none[-1]:.2%}"),
+    ]
+
+
+def ln_claims(results):
+    """动手练习 7.8：带层规范化与不带规范化。"""
+    verdicts = compare_losses(results, "ln", "none")
+    lower = sum(verdict == "lower" for _, verdict in verdicts)
+    higher = sum(verdict == "higher" for _, verdict in verdicts)
+    return [
+        Claim(f"带 LN 的网络多数评价点测试损失更低（低 {TIE:.0%} 以上）", lower > len(verdicts) / 2,
+              f"{lower}/{len(verdicts)} 个更低，{higher} 个更高"),
+        Claim("带 LN 的网络没有一个评价点测试损失更低", lower == 0, f"{lower}/{len(verdicts)} 个更低"),
+    ]
+
+
+def seen_versus_unseen(results, num_images, names=("none", "bn")):
+    """书中的“验证”曲线在训练集上评价：把训练好的网络分别在训练集与测试集的前 `num_images` 张上评价，
+    返回 `{名字: ((训练集准确率, 损失), (测试集准确率, 损失))}`。"""
+    seen, unseen = mnist_tensors("train", num_images), mnist_tensors("test", num_images)
+    out = {}
+    for name in names:
+        trainable = results[name].trainable()
+        out[name] = (trainable.evaluate(seen), trainable.evaluate(unseen))
+    return out
+
+
+def seen_claims(measured):
+    """训练集上的损失是否明显低于测试集上的（书中的“验证”曲线偏乐观）。"""
+    return [Claim(f"{name}：训练集上的损失比测试集上低 10% 以上（“验证”曲线明显偏乐观）", bool(loss_tr < 0.9 * loss_te),
+                  f"{loss_tr:.4f} 对 {loss_te:.4f}")
+            for name, ((_, loss_tr), (_, loss_te)) in measured.items()]

@@ -19,6 +19,7 @@ from ..experiment import Config
 from ..loops import LOG_EVERY, eval_accuracy, train_iterations
 from ..op.layers import MLP_3L, BatchGD, BinaryCrossEntropyWithLogits, MLP_3L_dropout
 from ..profile import sizes
+from ..show import Claim
 from ..validate import check_int
 
 BUILD = "nndl.sections.s7_6_regularization:regularization_trainable"
@@ -164,10 +165,10 @@ def _last_units(result, key, k=5):
 
 
 def claims(results, accuracy=None):
-    """书中 7.6 节的结论，在一次运行的四组实验上逐条判定，返回 `[(结论, 判定, 余量), …]`。
+    """书中 7.6 节的结论，在一次运行的四组实验上逐条判定，返回 `nndl.show.Claim` 的列表。
 
     `results` 是 `{"none", "l2", "weight_decay", "dropout"}` → `RunResult`。判定是 True（成立）、False（不成立）
-    或 None（无法判定）；余量是判定所依据的差距，单位是百分点，正数表示结论的方向。暂退法的掩码每次迭代都不同，
+    或 None（无法判定）；余量是判定所依据的差距（百分点，正数表示结论的方向）。暂退法的掩码每次迭代都不同，
     它的测试集准确率在单位之间起伏，所以涉及它的比较按最后 5 个单位的平均，“暂退法不如 ℓ2 和权重衰减”在
     差距不超过这个起伏时判为无法判定。`accuracy` 可以代替 `final_accuracy` 给出四组的 `(训练, 测试)`（例如
     书中报告的 `BOOK_ACCURACY`，这时没有逐单位的记录，暂退法按最后的数字比较，也不判“无法判定”）。
@@ -191,14 +192,120 @@ def claims(results, accuracy=None):
     behind_verdict = None if abs(behind) <= swing else behind > 0
     pp = 100
     return [
-        ("不加正则化时过拟合：训练集准确率比测试集高 10 个百分点以上", overfit > 0, overfit * pp),
-        ("不加正则化时的训练集准确率比三种正则化都高出 3 个百分点以上", train_lead > 0, train_lead * pp),
-        ("不加正则化时测试集准确率最低", test_lowest > 0, test_lowest * pp),
-        ("三种正则化都缩小了训练集与测试集准确率之差", narrower > 0, narrower * pp),
-        ("暂退法不如 ℓ2 和权重衰减（最后的测试集准确率低于两者中的每一个）", behind_verdict, behind * pp),
+        Claim("不加正则化时过拟合：训练集准确率比测试集高 10 个百分点以上", overfit > 0, f"{overfit * pp:+.1f} 个百分点"),
+        Claim("不加正则化时的训练集准确率比三种正则化都高出 3 个百分点以上", train_lead > 0, f"{train_lead * pp:+.1f} 个百分点"),
+        Claim("不加正则化时测试集准确率最低", test_lowest > 0, f"{test_lowest * pp:+.1f} 个百分点"),
+        Claim("三种正则化都缩小了训练集与测试集准确率之差", narrower > 0, f"{narrower * pp:+.1f} 个百分点"),
+        Claim("暂退法不如 ℓ2 和权重衰减（最后的测试集准确率低于两者中的每一个）", behind_verdict,
+              f"{behind * pp:+.1f} 个百分点" + (f"，暂退法自己起伏 {swing * pp:.1f} 个百分点" if accuracy is None else "")),
     ]
 
 
 def dropout_swing(results, k=5):
     """暂退法最后 `k` 个单位结束时测试集准确率的极差（百分点）。"""
     return float(np.ptp(_last_units(results["dropout"], "test_acc", k))) * 100
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7.6 节与动手练习 7.9 的表、图与结论：参数是 run() 的结果（配置名 → RunResult），quick 的运行与书中规模的保存
+# 结果用同一组函数（保存结果带着每个网络训练好的参数，分类边界照样能画）。
+
+RUN_NAMES = {"none": "不加正则化", "l2": f"ℓ2 正则化（λ = {LAMBD}）", "weight_decay": f"权重衰减（β = {WEIGHT_DECAY}）",
+             "dropout": f"暂退法（p = {DROP_RATE}）"}
+EXERCISE_LABELS = {"lambd": "ℓ2 正则化 λ", "weight_decay": "权重衰减 β", "drop_rate": "暂退法 p"}
+
+
+def exercise_label(name):
+    """练习 7.9 的配置名（如 `lambd=10`）→ 表与结论里的中文名（`ℓ2 正则化 λ = 10`）。"""
+    key, value = name.split("=")
+    return f"{EXERCISE_LABELS[key]} = {value}"
+
+
+def accuracy_table(results, caption):
+    """四组实验最后一个单位结束时的准确率，旁边是书中报告的数字。"""
+    from ..show import table
+
+    columns = ["训练集准确率", "测试集准确率", "训练 − 测试", "书中的训练集准确率", "书中的测试集准确率"]
+    rows = []
+    for name in RUNS:
+        train, test = final_accuracy(results[name])
+        rows.append([RUN_NAMES[name], train, test, train - test, *BOOK_ACCURACY[name]])
+    return table(rows, ["实验", *columns], caption=caption, formats={c: "{:.3f}" for c in columns})
+
+
+def plot_test_accuracy(results):
+    """四组实验每个单位结束时的测试集准确率。"""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name in RUNS:
+        records = results[name].records
+        iters = [(u + 1) * ITERS_PER_UNIT for u in range(len(records))]
+        ax.plot(iters, [record["test_acc"] for record in records], marker="o", ms=3, label=RUN_LABELS[name])
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("test accuracy during training")
+    ax.legend()
+    return fig
+
+
+def plot_boundaries(results, names, X_train, y_train, titles=None, columns=None):
+    """`names` 中每个训练好的网络的分类边界（`show_class_boundary`），返回 Figure。"""
+    import matplotlib.pyplot as plt
+
+    from ..plot import show_class_boundary
+
+    columns = columns or len(names)
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, 4.5 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        title = (titles or {}).get(name, RUN_LABELS.get(name, name))
+        show_class_boundary(results[name].trainable().model, X_train, y_train, ax=ax, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def region_counts(results, names=RUNS):
+    """每个网络在画图用的网格上两类各连成几块（`nndl.plot.class_regions`）。"""
+    from ..plot import class_regions, predict_grid
+
+    return {name: class_regions(predict_grid(results[name].trainable().model)[2]) for name in names}
+
+
+def exercise_claims(results, majority):
+    """动手练习 7.9：每种正则化取得过大时。`majority` 是训练集中多数类所占的比例（常数预测的准确率）。"""
+    from ..plot import predict_grid
+
+    acc = {name: final_accuracy(results[name]) for name in exercise_names()}
+    out = []
+    for key, values in EXERCISE_VALUES.items():
+        book_name, largest = f"{key}={values[0]:g}", f"{key}={values[-1]:g}"
+        drop = acc[book_name][0] - acc[largest][0]
+        out.append(Claim(f"{exercise_label(largest)}：训练集准确率比书中的取值低 10 个百分点以上", bool(drop > 0.10),
+                         f"低 {drop * 100:.1f} 个百分点"))
+        if key != "drop_rate":
+            classes = predict_grid(results[largest].trainable().model)[2]
+            out.append(Claim(f"{exercise_label(largest)}：整个平面都预测为同一类", bool(classes.min() == classes.max()),
+                             f"{int(classes.sum())}/{classes.size} 个网格点预测为类别 1"))
+    constant = [name for name in ("lambd=100", "weight_decay=0.05") if abs(acc[name][0] - majority) < 1e-6]
+    out.append(Claim("ℓ2 正则化 λ = 100 与权重衰减 β = 0.05 的训练集准确率都等于多数类的比例（常数预测）", len(constant) == 2,
+                     f"多数类 {majority:.3f}；" + "、".join(f"{exercise_label(n)} {acc[n][0]:.3f}"
+                                                     for n in ("lambd=100", "weight_decay=0.05"))))
+    a, b = acc["weight_decay=0.01"], acc["lambd=10"]
+    out.append(Claim("权重衰减 β = 0.01 与 ℓ2 正则化 λ = 10 的准确率相近（训练集相差不超过 0.02，测试集不超过 0.03）",
+                     bool(abs(a[0] - b[0]) <= 0.02 and abs(a[1] - b[1]) <= 0.03),
+                     f"训练集 {a[0] - b[0]:+.3f}，测试集 {a[1] - b[1]:+.3f}"))
+    return out
+
+
+def exercise_names():
+    """动手练习 7.9 的九个配置名，按 `EXERCISE_VALUES` 的顺序。"""
+    return [f"{key}={value:g}" for key, values in EXERCISE_VALUES.items() for value in values]
+
+
+def exercise_table(results, caption):
+    from ..show import table
+
+    return table([[exercise_label(name), *final_accuracy(results[name])] for name in exercise_names()],
+                 ["设置", "训练集准确率", "测试集准确率"], caption=caption,
+                 formats={"训练集准确率": "{:.3f}", "测试集准确率": "{:.3f}"})

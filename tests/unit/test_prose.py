@@ -173,6 +173,28 @@ def _source(cell):
     return "".join(src) if isinstance(src, list) else src
 
 
+# 书中规模（full）的一次运行得到的数字只能来自保存的结果（nndl.results，页面上由运行渲染或由指令读出）。整页登记为
+# 测量的页面（性能页、维护者说明）不逐个登记数字，那里的规则是：谈到书中规模的结果（损失、准确率、判定……）的一句
+# 话里手写的数字，只能是写明了日期的一次测量；书中的设置（回合数、图像数）与用时照常可写。
+FULL_SCALE = re.compile(r"full 规模|书中规模|书中完整的")
+RESULT_WORDS = re.compile(r"损失|准确率|成立|判定|最低|最高|落后|领先")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def full_scale_numbers(text):
+    """`text` 中谈到书中规模的结果、手写了数字却没有写明日期的句子（每句一条说明）。"""
+    found = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        if not FULL_SCALE.search(paragraph) or DATE.search(paragraph):
+            continue
+        for sentence in re.split(r"(?<=[。；])", paragraph):
+            typed = prose_numbers(sentence) if RESULT_WORDS.search(sentence) else []
+            if typed:
+                found.append(f"谈到书中规模结果的一句手写了数字 {[n for n, _ in typed][:5]}，却不是注明日期的测量："
+                             f"一次运行的结果要由保存的结果（nndl.results）算出 …{typed[0][1]}…")
+    return found
+
+
 def check_page(path, page, constants, measured=False):
     """检查一页（notebook 或 Markdown 页面）的正文；返回问题列表（字符串），空列表表示通过。
 
@@ -185,6 +207,7 @@ def check_page(path, page, constants, measured=False):
 
     def numbers(where, text):
         if measured:
+            problems.extend(f"{page} {where}: {problem}" for problem in full_scale_numbers(text))
             return
         for number, context in prose_numbers(text):
             used.add(number)
@@ -258,6 +281,14 @@ def test_page_prose(page):
     problems = check_page(ROOT / page, page, CONSTANTS.get(page, {}),
                           measured=page in MEASURED_PAGES)
     assert not problems, "\n".join(problems)
+
+
+def test_a_typed_full_scale_result_fails_on_a_measured_page():
+    """把 issue 30 之前性能页上那句手写的书中规模结果放回去，测试必须失败；注明日期的测量照常通过。"""
+    typed = "书中规模的 7.2 实验：各配置最后一个回合的损失，批大小 16 为 0.0092，256 为 0.0132。"
+    assert full_scale_numbers(typed)
+    assert not full_scale_numbers("full 规模（书中完整的 7.2 实验）2026-11-25 实测：13.1 min。")
+    assert not full_scale_numbers("书中规模的结果见 7.2 节。")
 
 
 def test_registry_names_real_pages():

@@ -19,6 +19,9 @@
 from ...experiment.pool import default_workers
 from .outputs import plot_epoch_losses, write_outputs
 from .parallel import SweepError, SweepResult, sweep, sweep_configs, sweep_result
+from .report import (VERDICT, Claim, claims_table, compare_with_stored, epoch_losses, iteration_claims, iteration_table,
+                     loss_table, mean_step_loss, orderings, plot_iterations, plot_setups, plot_sweep, settings_claims,
+                     setups, setups_table, stored_sweep, sweep_claims, sweep_summary)
 from .settings import BATCH_SIZES, EXERCISE_SETTINGS, LEARNING_RATES, MNIST_TRAIN_SIZE, SEED
 from .training import (KILL_HOOK_ENV, LeNetTrainable, TensorBatches, lenet, run_configuration,
                        train_epochs)
@@ -26,4 +29,7 @@ from .training import (KILL_HOOK_ENV, LeNetTrainable, TensorBatches, lenet, run_
 __all__ = ["sweep", "sweep_configs", "sweep_result", "SweepResult", "SweepError", "BATCH_SIZES", "LEARNING_RATES",
            "EXERCISE_SETTINGS", "SEED",
            "MNIST_TRAIN_SIZE", "lenet", "TensorBatches", "train_epochs", "run_configuration",
-           "LeNetTrainable", "plot_epoch_losses", "write_outputs", "default_workers", "KILL_HOOK_ENV"]
+           "LeNetTrainable", "plot_epoch_losses", "write_outputs", "default_workers", "KILL_HOOK_ENV",
+           "Claim", "VERDICT", "claims_table", "compare_with_stored", "epoch_losses", "iteration_claims", "loss_table",
+           "mean_step_loss", "orderings", "plot_sweep", "settings_claims", "stored_sweep", "sweep_claims", "sweep_summary",
+           "iteration_table", "plot_iterations", "plot_setups", "setups", "setups_table"]
