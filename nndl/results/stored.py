@@ -59,7 +59,7 @@ class Provenance:
         machine = self.machine
         wall = "墙钟时间未记录" if self.wall_time is None else f"墙钟时间 {self.wall_time / 60:.1f} 分钟"
         how = f"以 {self.workers} 个工作进程" if self.workers else "在一个进程里"
-        return (f"书中规模（{self.profile} profile）的保存结果：nndl {self.nndl_version}，{self.date}（UTC）在 "
+        return (f"书中规模（{self.profile}）的保存结果：nndl {self.nndl_version}，{self.date}（UTC）在 "
                 f"{machine['cpu']}（{machine['cores']} 个核）上{how}训练，{wall}。")
 
 
