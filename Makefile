@@ -7,6 +7,7 @@
 # make portability：在全部模拟的机器上运行 nbval（线程数 1/2/4、MKL_CBWR=COMPATIBLE、无 AVX-512 的 CPU、混合），
 #   以及本机找得到的每个受支持的 Python（各自的虚拟环境在 _build/pyvenvs/）
 # make offline：在仓库之外的新虚拟环境里安装网站提供的 wheel 与 requirements.txt，运行下载的 notebook（CI 在 make test 之后运行）
+# make practice：由各节的 notebook 生成并执行练习 notebook（notebooks/practice/），刷新各节 notebook 里指向它的链接单元格
 # make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
 # make results：重新生成书中规模的保存结果 data/results/（按 full profile 经由实验运行器训练，检查点在 runs/full/，
 #   与 make book PROFILE=full 共用；make results RESULTS="7.6-regularization" 只生成列出的实验）
@@ -22,7 +23,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 # 浏览器测试用的 Debian 包：Chromium、ChromeDriver，以及截图里显示中文所需的字体。
 BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
 
-.PHONY: book test lab unit browser notebooks portability offline sensitivity results clean full-clean
+.PHONY: book test lab unit browser notebooks practice portability offline sensitivity results clean full-clean
 
 $(VENV)/.installed: requirements.txt requirements-notebooks.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -98,6 +99,14 @@ browser:
 NB ?=
 notebooks: $(VENV)/.installed
 	NNDL_PROFILE=quick $(PY) tools/run_notebooks.py $(NB)
+
+# 练习 notebook（tools/make_practice.py）：nndl.practice.catalog 列出的每个练习，取自显示它的那一节 notebook
+# （show-source 单元格之前的讲解、页面上显示的源码），骨架代替解答，后面跟一个检查单元格；执行后写回输出（quick）。
+# 同时在每一节的 notebook 标题之后插入（或刷新）一个指向练习 notebook 的链接单元格，别的单元格不动。
+# 改了某一节显示源码的单元格或它前面的讲解之后运行；只刷新链接单元格：make practice PRACTICE_ARGS=--links。
+PRACTICE_ARGS ?=
+practice: $(VENV)/.installed
+	NNDL_PROFILE=quick $(PY) tools/make_practice.py $(PRACTICE_ARGS)
 
 # 书中规模的保存结果（nndl/results，README 的“两种规模”一节）：每个登记的实验（nndl/sections/experiments.py）按 full
 # profile 训练，已有的检查点 runs/full/<名字>/ 直接读出（先运行过 make book PROFILE=full 时几秒钟），中断后再运行即接着训练；

@@ -6,8 +6,12 @@
   `data/mnist/`、`data/results/` 在包里是 `nndl/mnist/`、`nndl/results_data/`）。在临时目录里、不隔离地构建（用 `.venv` 里固定版本的 setuptools），不下载任何东西，也不在仓库里
   留下 `build/`；
 - `requirements.txt`：`requirements-notebooks.txt` 的副本，运行 notebook 所需的固定版本；
-- `nndl-notebooks-<版本>.zip`：`notebooks/` 下全部 notebook（带保存的 `quick` 输出，即 nbval 核对的输出）与
-  `requirements.txt`，放在目录 `nndl-notebooks-<版本>/` 里。
+- `nndl-notebooks-<版本>.zip`：`notebooks/` 下全部 notebook（带保存的 `quick` 输出，即 nbval 核对的输出）、
+  练习 notebook（`practice/` 子目录，与仓库里的布局相同，所以各节 notebook 里的链接 `practice/….ipynb` 解压后照样可用）
+  与 `requirements.txt`，放在目录 `nndl-notebooks-<版本>/` 里；
+- `practice/<节>.ipynb`：练习 notebook 各自的副本。练习 notebook 不是网站的页面（不在 `_toc.yml` 里：它们的输出只是
+  “还没有写”），各节页面上指向它的链接（`tools/make_practice.py` 插入的链接单元格，相对链接 `practice/<节>.ipynb`）
+  在读入文档时改为指向这份副本（带类 `nndl-practice`），点击即下载；否则 MyST 会把它当作找不到的文档而警告。
 
 页面里写 ```` ```{nndl-downloads} ```` ````，得到三个下载链接（带大小）和创建环境、安装、打开 JupyterLab 的命令；文件名里的版本来自
 `nndl/__init__.py` 的 `__version__`，所以页面与 notebook 第一个单元格里的命令不会与 wheel 脱节。
@@ -24,12 +28,14 @@ import zipfile
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = "downloads"
 REQUIREMENTS = "requirements.txt"
+PRACTICE = "practice"  # 练习 notebook 的子目录：仓库里是 notebooks/practice/，网站上是 downloads/practice/
 
 
 def nndl_version(root=ROOT):
@@ -67,13 +73,45 @@ def build_wheel(out_dir, root=ROOT):
     return target
 
 
+def notebooks_to_ship(root=ROOT):
+    """压缩包里的 notebook：`notebooks/` 下的全部与练习 notebook（`notebooks/practice/`），相对于 `notebooks/` 的路径。"""
+    folder = Path(root) / "notebooks"
+    return sorted(folder.glob("*.ipynb")) + sorted((folder / PRACTICE).glob("*.ipynb"))
+
+
 def build_notebooks_zip(path, version, root=ROOT):
     top = f"nndl-notebooks-{version}"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for notebook in sorted((root / "notebooks").glob("*.ipynb")):
-            archive.write(notebook, f"{top}/{notebook.name}")
+        for notebook in notebooks_to_ship(root):
+            archive.write(notebook, f"{top}/{notebook.relative_to(Path(root) / 'notebooks').as_posix()}")
         archive.write(root / "requirements-notebooks.txt", f"{top}/{REQUIREMENTS}")
     return path
+
+
+def copy_practice(out_dir, root=ROOT):
+    """练习 notebook 的副本放进 `out_dir/practice/`，返回它们的文件名。"""
+    target = Path(out_dir) / PRACTICE
+    target.mkdir(parents=True, exist_ok=True)
+    names = []
+    for notebook in sorted((Path(root) / "notebooks" / PRACTICE).glob("*.ipynb")):
+        shutil.copy2(notebook, target / notebook.name)
+        names.append(notebook.name)
+    return names
+
+
+def link_practice(app, doctree):
+    """各节页面上指向练习 notebook 的链接（MyST 把 `practice/x.ipynb` 当作文档引用，而练习 notebook 不是页面）改为
+    指向网站提供的副本 `downloads/practice/x.ipynb`。"""
+    here = posixpath.dirname(app.env.docname)
+    for node in list(doctree.findall(addnodes.pending_xref)):
+        target = node.get("reftarget", "")
+        if not target.startswith(f"notebooks/{PRACTICE}/"):
+            continue
+        name = posixpath.basename(target) + ".ipynb"
+        if not (ROOT / "notebooks" / PRACTICE / name).is_file():
+            raise ExtensionError(f"{app.env.docname} 链接了不存在的练习 notebook {name}")
+        uri = posixpath.relpath(f"{FOLDER}/{PRACTICE}/{name}", here or ".")
+        node.replace_self(nodes.reference("", "", *node.children, refuri=uri, classes=["nndl-practice"]))
 
 
 def build_downloads(app):
@@ -89,6 +127,7 @@ def build_downloads(app):
         raise ExtensionError(f"wheel 的文件名是 {wheel.name}，期望 {names['wheel']}（版本或平台标签不符）")
     shutil.copy2(ROOT / "requirements-notebooks.txt", out / names["requirements"])
     build_notebooks_zip(out / names["notebooks"], version)
+    copy_practice(out)
     app.env.nndl_downloads = {key: (name, (out / name).stat().st_size) for key, name in names.items()}
 
 
@@ -123,5 +162,6 @@ class NndlDownloads(SphinxDirective):
 
 def setup(app):
     app.connect("builder-inited", build_downloads)
+    app.connect("doctree-read", link_practice)
     app.add_directive("nndl-downloads", NndlDownloads)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -11,7 +11,7 @@
 import math
 import numbers
 
-__all__ = ["check_int", "check_real", "check_choice", "check_bool", "check_pair"]
+__all__ = ["check_int", "check_real", "check_choice", "check_bool", "check_pair", "check_class", "check_callable"]
 
 _BOUNDARIES = {"both": (True, True), "left": (True, False), "right": (False, True), "neither": (False, False)}
 
@@ -80,3 +80,18 @@ def check_pair(value, name):
     if not low < high:
         raise ValueError(f"{name} 的下限必须小于上限，收到 {value!r}")
     return low, high
+
+
+def check_class(value, name):
+    """`value` 是一个类（`class` 语句定义的那个名字本身，不是它的实例）；返回 `value`。"""
+    if not isinstance(value, type):
+        instance = type(value).__module__ != "builtins"  # 函数、数、字符串的类型都在 builtins 里
+        raise TypeError(f"{name} 必须是一个类，收到 {value!r}" + ("（这是一个实例：传入类本身，不要加括号）" if instance else ""))
+    return value
+
+
+def check_callable(value, name):
+    """`value` 是函数（或其他可调用的对象），而不是类；返回 `value`。"""
+    if isinstance(value, type) or not callable(value):
+        raise TypeError(f"{name} 必须是一个函数，收到 {value!r}")
+    return value

@@ -3,8 +3,9 @@ pytest processes instead of one process per notebook (a pytest start with nbval 
 
     python -m pytest -p nbval_worklist --nbval --nbval-current-env COPY_A/notebooks/x.ipynb COPY_B/notebooks/y.ipynb
 
-- Each notebook's kernel imports the nndl of the copy that holds the notebook: PYTHONPATH starts with that copy when
-  the kernel starts (the kernel inherits this process's environment; nbval starts one kernel per notebook).
+- Each notebook's kernel imports the nndl of the copy that holds the notebook (the folder that holds its notebooks/,
+  also for notebooks/practice/): PYTHONPATH starts with that copy when the kernel starts (the kernel inherits this
+  process's environment; nbval starts one kernel per notebook).
 - A notebook stops at its first failing cell (like -x, but per notebook: the other notebooks still run).
 - Processes given the same NNDL_WORKLIST_CLAIMS directory share the notebooks as a queue: each notebook runs in the
   first process that reaches it, and the others skip its cells without starting a kernel.
@@ -35,6 +36,13 @@ _started = {}  # notebook -> time.monotonic() when its first cell was set up
 
 def _notebook(item):
     return str(Path(item.path).resolve())
+
+
+def copy_of(notebook):
+    """The project copy that holds `notebook`: the parent of its nearest enclosing folder named notebooks (a practice
+    notebook sits one level deeper, in notebooks/practice/)."""
+    folder = Path(notebook).parent
+    return next((p.parent for p in [folder, *folder.parents] if p.name == "notebooks"), folder.parent)
 
 
 def _claim(notebook):
@@ -98,7 +106,7 @@ def pytest_runtest_setup(item):
             pytest.skip("another process runs this notebook")
         _outcomes[notebook] = {"failed_cell": None, "failure": None, "error": None, "passed": 0, "seconds": 0.0}
         _started[notebook] = time.monotonic()
-        copy = Path(notebook).parent.parent
+        copy = copy_of(notebook)
         os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(copy), INHERITED_PYTHONPATH) if p)
     outcome = _outcomes[notebook]
     if outcome["failed_cell"] is not None or outcome["error"] is not None:

@@ -6,9 +6,15 @@ Add a bug for everything you build: `old` must occur exactly once in `path`; `no
 (relative path) that must catch it -- the test runs nbval on each listed notebook and requires each to fail.
 Keep the list small per bug (only the notebooks whose compared outputs are meant to catch it): every listed
 notebook costs one quick-profile execution in CI.
+
+A learner's plausible mistake in code the chapter teaches (an update rule, an initializer, a layer) belongs in
+nndl/practice/mistakes.py instead: that one table feeds both the practice checks (which name the mistake when a
+learner's answer matches it) and, for every entry that lists notebooks, this list (the first entries of BUGS).
 """
 
 from dataclasses import dataclass
+
+from nndl.practice.mistakes import MISTAKES
 
 
 @dataclass(frozen=True)
@@ -21,44 +27,16 @@ class Bug:
 
 
 BUGS = [
-    # --- 7.3 optimizers (nndl/op/optimizers.py) ---
-    Bug("Adam bias correction off by one step",
-        "nndl/op/optimizers.py",
-        "M_hat = state.M / (1 - self.beta1 ** self.t)",
-        "M_hat = state.M / (1 - self.beta1 ** (self.t + 1))",
-        ("notebooks/7-3-3-momentum-adam.ipynb",)),
-    Bug("RMSprop decay rate swapped with its complement",
-        "nndl/op/optimizers.py",
-        # with the next line, so that AdaDelta's identical first line is not matched
-        "state.G = self.beta * state.G + (1 - self.beta) * g * g\n        return x - self.init_lr",
-        "state.G = (1 - self.beta) * state.G + self.beta * g * g\n        return x - self.init_lr",
-        ("notebooks/7-3-2-adagrad-rmsprop.ipynb",)),
-    Bug("Momentum: velocity decay rho swapped with 1 - rho",
-        "nndl/op/optimizers.py",
-        "state.delta = self.rho * state.delta - self.init_lr * g",
-        "state.delta = (1 - self.rho) * state.delta - self.init_lr * g",
-        ("notebooks/7-3-3-momentum-adam.ipynb",)),
-    Bug("AdaGrad accumulates the gradient twice",
-        "nndl/op/optimizers.py",
-        "state.G = state.G + g * g",
-        "state.G = state.G + 2 * g * g",
-        ("notebooks/7-3-2-adagrad-rmsprop.ipynb",)),
-    # --- the functions' gradients and the linear fit's backward (nndl/op/functions.py) ---
-    Bug("2-D test function: gradient without the factor 2",
-        "nndl/op/functions.py",
-        'self.grads["x"] = 2 * self.w * self.params["x"]',
-        'self.grads["x"] = self.w * self.params["x"]',
-        ("notebooks/7-3-1-setup.ipynb",)),
+    # --- learners' mistakes that a section notebook catches: the entries of nndl/practice/mistakes.py that list
+    # notebooks (optimizers, the 2-D function's gradient, the linear fit's backward, initializers, BatchNorm and
+    # LayerNorm, the L2 gradient, weight decay, dropout, the exercises' AdaDelta, Nesterov and AdamW) ---
+    *(Bug(m.name, m.path, m.old, m.new, m.notebooks) for m in MISTAKES if m.notebooks),
+    # --- the 3-D function's gradient (nndl/op/functions.py) ---
     Bug("3-D test function: x1^3 term differentiated with coefficient 2",
         "nndl/op/functions.py",
         "2 * x1 + 3 * x1 * x1 + x0",
         "2 * x1 + 2 * x1 * x1 + x0",
         ("notebooks/7-3-4-3d-comparison.ipynb",)),
-    Bug("Linear backward: bias gradient divided by K - 1",
-        "nndl/op/functions.py",
-        'self.grads["b"] = paddle.sum(error, axis=0) / K',
-        'self.grads["b"] = paddle.sum(error, axis=0) / (K - 1)',
-        ("notebooks/7-3-1-setup.ipynb",)),
     # --- 7.2: MNIST preprocessing and the book's settings ---
     Bug("MNIST images scaled to [-1, 1] instead of [0, 1]",
         "nndl/data.py",
@@ -82,21 +60,6 @@ BUGS = [
         '"Adam": ({"init_lr": 0.1, **_ADAM}, 20),',
         ("notebooks/7-3-5-comparison.ipynb",)),
     # --- 7.4 initialization (nndl/init.py, nndl/models.py, nndl/sections/s7_4_initialization.py) ---
-    Bug("Xavier normal std with the wrong fan: sqrt(1 / (M_in + M_out))",
-        "nndl/init.py",
-        "return math.sqrt(2.0 / fan_sum)",
-        "return math.sqrt(1.0 / fan_sum)",
-        ("notebooks/7-4-initialization.ipynb",)),
-    Bug("Xavier uniform radius with 3 instead of 6 under the root",
-        "nndl/init.py",
-        "return math.sqrt(6.0 / fan_sum)",
-        "return math.sqrt(3.0 / fan_sum)",
-        ("notebooks/7-4-initialization.ipynb",)),
-    Bug("He normal std without the ReLU factor 2",
-        "nndl/init.py",
-        "return math.sqrt(2.0 / input_size)",
-        "return math.sqrt(1.0 / input_size)",
-        ("notebooks/7-4-initialization.ipynb",)),
     Bug("MLP: the activation also applied to the output layer (off by one)",
         "nndl/models.py",
         "if i != self.num_layers - 1:",
@@ -123,21 +86,6 @@ BUGS = [
         'def init_trainable(init, act="tanh", num_epochs=100, lr=0.05,',
         ("notebooks/7-4-initialization.ipynb",)),
     # --- 7.5: normalization (nndl/op/norm.py, nndl/sections/s7_5_normalization.py) ---
-    Bug("BatchNorm moving average: momentum swapped with its complement",
-        "nndl/op/norm.py",
-        "self.moving_mean.set_value(m * self.moving_mean + (1 - m) * mean.detach().reshape([-1]))",
-        "self.moving_mean.set_value((1 - m) * self.moving_mean + m * mean.detach().reshape([-1]))",
-        ("notebooks/7-5-normalization.ipynb",)),
-    Bug("BatchNorm: epsilon dropped again (the book's paddle.sqrt(var, eps))",
-        "nndl/op/norm.py",
-        "X_hat = (X - mean) / paddle.sqrt(var + self.eps)",
-        "X_hat = (X - mean) / paddle.sqrt(var, self.eps)",
-        ("notebooks/7-5-normalization.ipynb",)),
-    Bug("LayerNorm normalizes over the batch axis instead of each sample",
-        "nndl/op/norm.py",
-        "axes = [-1] if X.ndim in (2, 3) else [1, 2, 3]",
-        "axes = [0] if X.ndim in (2, 3) else [0, 2, 3]",
-        ("notebooks/7-5-normalization.ipynb",)),
     Bug("7.5.1.4: the warm-up feeds the same batch every pass (the book's loop)",
         "nndl/sections/s7_5_normalization.py",
         "        for _ in range(num_passes):\n            inputs = paddle.randn(list(batch_shape))\n",
@@ -148,22 +96,6 @@ BUGS = [
         'mnist_tensors("train", num_train), mnist_tensors("test", num_test),',
         'mnist_tensors("train", num_train), mnist_tensors("train", num_test),',
         ("notebooks/7-5-normalization.ipynb",)),
-    # --- 7.6: regularization (nndl/op/layers.py) ---
-    Bug("7.6 L2: weight gradient lambda*W instead of lambda*W/N",
-        "nndl/op/layers.py",
-        'layer.grads["W"] = layer.grads["W"] + self.lambd / N * layer.params["W"]',
-        'layer.grads["W"] = layer.grads["W"] + self.lambd * layer.params["W"]',
-        ("notebooks/7-6-regularization.ipynb",)),
-    Bug("7.6 weight decay: biases not decayed",
-        "nndl/op/layers.py",
-        "return (1 - self.weight_decay) * x - self.init_lr * g",
-        "return (1 - self.weight_decay * (x.shape[0] > 1)) * x - self.init_lr * g",
-        ("notebooks/7-6-regularization.ipynb",)),
-    Bug("7.6 dropout: keeps each unit with probability p instead of 1 - p",
-        "nndl/op/layers.py",
-        "self.mask = (paddle.rand(inputs.shape) >= self.drop_rate).astype(inputs.dtype)",
-        "self.mask = (paddle.rand(inputs.shape) < self.drop_rate).astype(inputs.dtype)",
-        ("notebooks/7-6-regularization.ipynb",)),
     # ---- exercise 7.2 (notebooks/7-2-exercises.ipynb): the claim that setting 2 (64, 0.02) is slightly ahead of
     # setting 1 (128, 0.04) in every epoch by a gap that shrinks below 1%, both behind the base run ----
     Bug("exercise 7.2: the two settings' learning rates swapped (setting 2 silently becomes the base run)",
@@ -172,16 +104,6 @@ BUGS = [
         '(128, 0.02), \\"设置 2：学习率减半\\": (64, 0.04)}',
         ("notebooks/7-2-exercises.ipynb",)),
     # ---- exercises 7.3–7.6 (notebooks/7-3-exercises.ipynb) ----
-    Bug("AdamW applies the decoupled decay after the Adam step instead of before",
-        "nndl/op/optimizers.py",
-        "        decayed = x - self.lr * self.weight_decay * x\n        return super().update(decayed, g, state)",
-        "        stepped = super().update(x, g, state)\n        return stepped - self.lr * self.weight_decay * stepped",
-        ("notebooks/7-3-exercises.ipynb",)),
-    Bug("AdaDelta puts epsilon outside the square roots",
-        "nndl/op/optimizers.py",
-        "delta = -paddle.sqrt(state.delta_X2 + self.epsilon) / paddle.sqrt(state.G + self.epsilon) * g",
-        "delta = -(paddle.sqrt(state.delta_X2) + self.epsilon) / (paddle.sqrt(state.G) + self.epsilon) * g",
-        ("notebooks/7-3-exercises.ipynb",)),
     Bug("the optimizer asks the schedule one step ahead (schedule(t) at the t-th update)",
         "nndl/op/base.py",
         "return self.lr_schedule(max(self.t - 1, 0))",
@@ -191,11 +113,6 @@ BUGS = [
         "nndl/lr.py",
         "return self.init_lr * self.gamma ** t",
         "return self.init_lr * self.gamma ** (t + 1)",
-        ("notebooks/7-3-exercises.ipynb",)),
-    Bug("Nesterov loses its look-ahead term (plain momentum)",
-        "nndl/op/optimizers.py",
-        "return x + self.rho * state.delta - self.lr * g",
-        "return x + state.delta",
         ("notebooks/7-3-exercises.ipynb",)),
     Bug("the MNIST exercise builds paddle.optimizer.Adam (L2) when asked for AdamW",
         "nndl/sections/s7_3_exercises.py",

@@ -60,8 +60,11 @@ CONTROLLED = sorted({key for env in VARIATIONS.values() for key in env})
 
 
 def notebooks_under(root=ROOT):
-    """Every notebook under notebooks/ (new notebooks are picked up automatically)."""
-    return sorted(str(p.relative_to(root)) for p in (root / "notebooks").glob("*.ipynb"))
+    """Every notebook under notebooks/ and the practice notebooks under notebooks/practice/ (tools/make_practice.py),
+    as paths relative to `root` (new notebooks are picked up automatically). The one list of the notebooks that
+    nbval checks: make test (both passes), make portability, make notebooks and the sensitivity test's control."""
+    folder = Path(root) / "notebooks"
+    return sorted(str(p.relative_to(root)) for p in [*folder.glob("*.ipynb"), *(folder / "practice").glob("*.ipynb")])
 
 
 def nbval_command(notebooks, python=sys.executable, extra=()):
@@ -164,7 +167,8 @@ def describe(name):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", help="notebooks to check (default: every notebook under notebooks/)")
+    parser.add_argument("notebooks", nargs="*", help="notebooks to check (default: every notebook under notebooks/ "
+                        "and notebooks/practice/)")
     parser.add_argument("-v", "--variation", action="append", choices=list(VARIATIONS),
                         help="a variation to run (repeatable; default: all)")
     parser.add_argument("-p", "--python", action="append", choices=supported_pythons(),

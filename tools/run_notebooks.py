@@ -1,6 +1,7 @@
 """Re-execute notebooks in place (quick profile) so that the outputs nbval compares match the current nndl.
 
-Usage: python tools/run_notebooks.py [notebooks/NAME.ipynb ...]   (default: every notebook under notebooks/)
+Usage: python tools/run_notebooks.py [notebooks/NAME.ipynb ...]   (default: every notebook under notebooks/ and
+                                                                  the practice notebooks under notebooks/practice/)
        make notebooks NB=notebooks/7-6-regularization.ipynb       (the same through make; NB may list several)
 Cells run in the notebook's own folder, as in nbval and the site build; per-cell execution timestamps are dropped
 so that a re-run changes only what really changed.
@@ -13,7 +14,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+from portability import notebooks_under
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 
 
 def run(path):
@@ -26,15 +30,15 @@ def run(path):
 
 
 def chosen(argv):
-    """要执行的 notebook（绝对路径）：列出的那些，默认 notebooks/ 下的全部。只接受 notebooks/ 下存在的 .ipynb，
-    写错的名字在执行任何一个之前就报告（否则前面的 notebook 已被改写，才发现最后一个不存在）。"""
+    """要执行的 notebook（绝对路径）：列出的那些，默认全部（notebooks/ 下的与 notebooks/practice/ 下的练习 notebook）。
+    只接受其中存在的 .ipynb，写错的名字在执行任何一个之前就报告（否则前面的 notebook 已被改写，才发现最后一个不存在）。"""
+    known = [ROOT / name for name in notebooks_under()]
     if not argv:
-        return sorted(NOTEBOOKS.glob("*.ipynb"))
+        return known
     paths = [Path(p).resolve() for p in argv]
-    wrong = [p for p, path in zip(argv, paths) if path.suffix != ".ipynb" or not path.is_file()
-             or path.parent != NOTEBOOKS]
+    wrong = [p for p, path in zip(argv, paths) if path not in known]
     if wrong:
-        names = "\n  ".join(f"notebooks/{p.name}" for p in sorted(NOTEBOOKS.glob("*.ipynb")))
+        names = "\n  ".join(str(p.relative_to(ROOT)) for p in known)
         sys.exit(f"不是 notebooks/ 下的 notebook：{', '.join(wrong)}\n可以执行的有：\n  {names}")
     return paths
 
@@ -44,7 +48,7 @@ def main(argv):
     if os.environ.setdefault("NNDL_PROFILE", "quick") != "quick":
         sys.exit("提交的输出是 quick 的：请以 NNDL_PROFILE=quick 运行（或不设置它）")
     for path in chosen(argv):
-        print(f"执行 {path.relative_to(NOTEBOOKS.parent)}", flush=True)
+        print(f"执行 {path.relative_to(ROOT)}", flush=True)
         run(path)
 
 

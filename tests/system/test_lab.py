@@ -2,7 +2,8 @@
 
 - 用 `make lab` 本身启动（与 README 给学习者的命令相同），追加参数：只监听 127.0.0.1 的一个空闲端口、随机令牌、
   不开浏览器；Jupyter 的配置与运行时目录放在临时目录里，不读也不写用户自己的 ~/.jupyter；
-- 通过 REST API 检查：JupyterLab 的页面 /lab 在服务、notebooks/ 下的每个 .ipynb 都被列出、默认内核是 python3；
+- 通过 REST API 检查：JupyterLab 的页面 /lab 在服务、notebooks/ 下的每个 .ipynb 与 notebooks/practice/ 下的每个练习
+  notebook 都被列出、默认内核是 python3；
 - 像 JupyterLab 打开 notebook 那样建一个会话（内核 python3），经内核的 websocket 通道（websocket-client，
   jupyter_server 自己的依赖）执行 `import nndl`，读回结果：`nndl` 来自本仓库、内核用的是 .venv 的 Python、
   工作目录是 notebooks/、NNDL_PROFILE 传到了内核、NNDL_PROGRESS 没有传（进度条照常显示）；
@@ -213,11 +214,16 @@ def test_make_lab_serves_notebooks_and_runs_nndl(lab_server):
     page = lab.request("GET", "/lab")
     assert "JupyterLab" in page or "jupyter-config-data" in page, page[:500]
 
-    # 根目录是 notebooks/：列出的 .ipynb 与仓库里的一致。
+    # 根目录是 notebooks/：列出的 .ipynb 与仓库里的一致；练习 notebook 在子目录 practice/ 里。
     listing = lab.request("GET", "/api/contents/")
     listed = {item["name"] for item in listing["content"] if item["type"] == "notebook"}
     expected = {path.name for path in NOTEBOOKS.glob("*.ipynb")}
     assert expected and listed == expected, (listed, expected)
+    assert any(item["name"] == "practice" and item["type"] == "directory" for item in listing["content"])
+    practice = lab.request("GET", "/api/contents/practice")
+    listed = {item["name"] for item in practice["content"] if item["type"] == "notebook"}
+    expected_practice = {path.name for path in (NOTEBOOKS / "practice").glob("*.ipynb")}
+    assert expected_practice and listed == expected_practice, (listed, expected_practice)
 
     specs = lab.request("GET", "/api/kernelspecs")
     assert specs["default"] == "python3", specs

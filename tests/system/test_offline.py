@@ -7,8 +7,11 @@ What a learner does with the site's downloads, in a fresh directory outside the 
    nbval and pytest of the repository's requirements.txt, to check the notebooks);
 3. nbval on notebooks taken from the archive (7.2, 7.3.4, 7.5, 7.6: MNIST, the video, the experiment runner), run
    in that directory with the installed nndl: the stored outputs hold there too;
-4. nndl uninstalled (and then an nndl of another version): each of those notebooks stops at its first code cell with
-   the message that gives the install command, and no later cell runs.
+4. a practice notebook from the archive's practice/ folder (tools/make_practice.py) runs top to bottom with the
+   installed nndl, each check reporting "not yet written"; with the answers typed in (the solved variant: each
+   skeleton replaced by the source its section page shows) each check reports "passed";
+5. nndl uninstalled (and then an nndl of another version): each of those notebooks, and the practice notebook, stops
+   at its first code cell with the message that gives the install command, and no later cell runs.
 
 The wheel itself is checked too: its version, its Requires-Python, its run-time dependencies (not the test stack),
 and that it holds every module of nndl/, the MNIST files and the stored book-scale results (data/results/). Each step
@@ -30,6 +33,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import nbformat
 import pytest
 
 import nndl
@@ -37,10 +41,12 @@ from nndl.sections.experiments import EXPERIMENTS
 import test_site
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import make_practice  # noqa: E402
 import portability  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["7-2-batch-size", "7-3-4-3d-comparison", "7-5-normalization", "7-6-regularization"]
+PRACTICE = "7-3-3-momentum-adam"  # the practice notebook a learner opens here
 INTRO = "book/intro.html"
 WHEEL = f"nndl-{nndl.__version__}-py3-none-any.whl"
 # What the notebooks need is in the wheel's dependencies; none of the test or site-building stack may be.
@@ -139,6 +145,8 @@ def notebooks(downloads, workdir):
     for name in NOTEBOOKS:
         assert (folder / f"{name}.ipynb").read_bytes() == (ROOT / "notebooks" / f"{name}.ipynb").read_bytes()
     assert (folder / "requirements.txt").read_bytes() == (ROOT / "requirements-notebooks.txt").read_bytes()
+    shipped = {p.name: p.read_bytes() for p in (folder / "practice").glob("*.ipynb")}
+    assert shipped and shipped == {p.name: p.read_bytes() for p in (ROOT / "notebooks" / "practice").glob("*.ipynb")}
     return folder
 
 
@@ -204,6 +212,37 @@ def test_notebooks_pass_nbval_with_the_installed_wheel(venv, notebooks, workdir)
     assert result.returncode == 0, result.stdout[-6000:]
 
 
+# Runs in the venv: execute a notebook like Jupyter would, report what each practice check cell displayed.
+CHECK_OUTPUTS = r"""
+import json, sys
+import nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+print(json.dumps({c.id: [o.get("data", {}).get("text/plain", o.get("text", "")) for o in c.outputs]
+                  for c in nb.cells if "practice-check" in c.metadata.get("tags", [])}, ensure_ascii=False))
+"""
+
+
+def check_outputs(venv, path, workdir):
+    out = run([venv, "-c", CHECK_OUTPUTS, path, path.parent], workdir, env=clean_env()).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_practice_notebook_says_not_yet_written_then_passes_with_the_answers(venv, notebooks, workdir):
+    """A learner opens a practice notebook from the archive: it runs top to bottom, each check says what is not
+    written yet; with the answers typed into the skeleton cells (the solved variant), each check says it passed."""
+    path = notebooks / "practice" / f"{PRACTICE}.ipynb"
+    handed_out = timed(f"run practice/{PRACTICE}", check_outputs, venv, path, workdir)
+    assert handed_out and all(len(texts) == 1 and texts[0].startswith("还没有写：") for texts in handed_out.values()), \
+        handed_out
+    answered = path.with_name(f"{PRACTICE}-answered.ipynb")
+    nbformat.write(make_practice.solved(nbformat.read(path, as_version=4), PRACTICE), answered)
+    passed = timed(f"run practice/{PRACTICE} with the answers in", check_outputs, venv, answered, workdir)
+    assert passed.keys() == handed_out.keys()
+    assert all(len(texts) == 1 and texts[0].startswith("通过：") for texts in passed.values()), passed
+
+
 # Runs in the venv: execute each notebook like Jupyter would and report where it stopped and why.
 EXECUTE = r"""
 import json, sys
@@ -231,7 +270,7 @@ print(json.dumps(report, ensure_ascii=False))
 
 
 def stops_at_first_cell(venv, notebooks, workdir, env):
-    paths = [str(notebooks / f"{name}.ipynb") for name in NOTEBOOKS]
+    paths = [str(notebooks / f"{name}.ipynb") for name in NOTEBOOKS + [f"practice/{PRACTICE}"]]
     out = run([venv, "-c", EXECUTE, *paths], notebooks, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 

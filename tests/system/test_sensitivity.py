@@ -65,7 +65,7 @@ def is_source_listing(cell):
 def ignore_source_listings(copy):
     """副本里不比较源码清单：bug 改了源码，显示源码的单元格当然不同，那不算“抓住”了它。
     要证明的是页面上的结论（数值、排序、与 Paddle 的对照）能抓住 bug。"""
-    for path in (copy / "notebooks").glob("*.ipynb"):
+    for path in (copy / name for name in notebooks_under(copy)):
         notebook = json.loads(path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:
             if is_source_listing(cell):

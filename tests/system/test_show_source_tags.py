@@ -12,12 +12,16 @@ import ast
 import functools
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+sys.path.insert(0, str(ROOT / "tools"))
+from portability import notebooks_under  # noqa: E402
+
+NOTEBOOKS = [ROOT / name for name in notebooks_under()]
 TAG = "show-source"
 CALLS_SHOW_SOURCE = re.compile(r"\bshow_source\s*\(")
 HOW_TO_TAG = (f"在 JupyterLab 里选中该单元格，右侧 Property Inspector（齿轮图标）的 Cell Tags 里加上 {TAG}，"
@@ -89,7 +93,7 @@ def test_there_are_listings_to_check():
     assert sum(TAG in _tags(cell) for path in NOTEBOOKS for _, cell in _cells(path)) >= 40
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS])
 def test_every_cell_that_shows_source_is_tagged(path):
     untagged = [_where(path, index, cell) for index, cell in _cells(path)
                 if CALLS_SHOW_SOURCE.search(_source(cell)) and TAG not in _tags(cell)]
@@ -99,7 +103,7 @@ def test_every_cell_that_shows_source_is_tagged(path):
         "如果单元格除了显示源码还计算或打印结果，把 show_source(...) 拆到一个单独的单元格里再加标签。")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS])
 def test_tagged_cells_only_show_source(path):
     bad = [_where(path, index, cell) + "：" + "；".join(problems) for index, cell in _cells(path)
            if TAG in _tags(cell) and (problems := listing_problems(cell))]

@@ -21,7 +21,9 @@
 - 简介页的“运行一遍要多久”（`test_run_cost_table`）：目录里每个 notebook 一行，full 一栏是测得的用时（或写明那次
   测量没有跑到它），quick 一栏在执行了 notebook 的构建里都有用时、在渲染保存输出的构建里都为空并说明原因；
   表格在两种宽度下放得进正文栏由 `test_content_fits_column` 检查；
-- 简介页的“两种规模”（`test_profiles_table_shows_the_registry`）：表中的每一行就是 `nndl.profile.SIZES` 的一项。
+- 简介页的“两种规模”（`test_profiles_table_shows_the_registry`）：表中的每一行就是 `nndl.profile.SIZES` 的一项；
+- 练习 notebook（`test_section_pages_link_their_practice_notebooks`）：每个有练习的页面恰有一个练习链接，指向网站提供的
+  那个练习 notebook 的副本（与仓库里的逐字节相同），别的页面没有。
 """
 
 import base64
@@ -69,7 +71,8 @@ def toc_docnames():
 
 
 def source_files():
-    patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "book/_static/*", "notebooks/*.ipynb", "nndl/**/*.py",
+    patterns = ["_config.yml", "_toc.yml", "book/**/*.md", "book/_static/*", "notebooks/*.ipynb",
+                "notebooks/practice/*.ipynb", "nndl/**/*.py",
                 "_ext/*.py", "_ext/*.js", "book/_search/*", "book/_templates/*", "book/_locales/**/*.po",
                 "book/_data/*", "pyproject.toml", "requirements-notebooks.txt",  # these two: the site's downloads
                 "data/results/*"]  # the stored book-scale results: in the wheel, and what the pages' book-scale blocks show
@@ -728,3 +731,31 @@ def test_run_cost_table(base_url, browser):
     assert state["after"] and state["after"][0].startswith("full 一栏："), state["after"]
     if not state["executed"]:
         assert any("没有执行 notebook" in text for text in state["after"]), state["after"]
+
+
+PRACTICE_LINKS = """return Array.from(document.querySelectorAll('a.nndl-practice'))
+                   .map(a => ({href: a.getAttribute('href'), url: a.href, text: a.textContent.trim()}));"""
+
+
+def test_section_pages_link_their_practice_notebooks(base_url, browser):
+    """每一节的页面上都找得到它的练习 notebook：恰有一个链接（_ext/downloads.py 给它类 nndl-practice），文字是练习
+    notebook 的路径，点开下载到的就是 notebooks/practice/ 下的那个文件；没有练习的页面没有这样的链接。"""
+    practice = {p.stem: p for p in (ROOT / "notebooks" / "practice").glob("*.ipynb")}
+    assert practice, "notebooks/practice/ 下没有练习 notebook"
+    pages = [name for name in toc_docnames() if name.startswith("notebooks/")]
+    assert set(practice) <= {posixpath.basename(page) for page in pages}, "有练习 notebook 找不到它的那一节"
+    for page in pages:
+        browser.get(base_url + f"{page}.html")
+        links = browser.execute_script(PRACTICE_LINKS)
+        stem = posixpath.basename(page)
+        if stem not in practice:
+            assert not links, f"{page} 没有练习，却有练习链接：{links}"
+            continue
+        assert len(links) == 1, f"{page} 应当恰有一个练习链接，实际：{links}"
+        link = links[0]
+        assert link["href"].endswith(f"downloads/practice/{stem}.ipynb"), link
+        assert link["text"] == f"practice/{stem}.ipynb", link
+        with urllib.request.urlopen(link["url"], timeout=30) as response:
+            assert response.read() == practice[stem].read_bytes(), f"{page} 的练习链接下载到的不是 notebooks/practice/{stem}.ipynb"
+    browser.get("about:blank")
+    drain_logs(browser)

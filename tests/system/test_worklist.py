@@ -23,18 +23,21 @@ def test_each_notebook_runs_once_with_its_copy_on_the_path_and_stops_at_its_firs
     imports = notebook(("import which_copy\nprint(which_copy.NAME)", "COPY\n"), ("print(2)", "2\n"))
     for name in "ab":  # passes only if the kernel imports this copy's module, not the other copy's
         (tmp_path / name / "notebooks" / "imports.ipynb").write_text(imports.replace("COPY", name))
+    (tmp_path / "a" / "notebooks" / "practice").mkdir()  # a practice notebook, one folder deeper: still copy a
+    (tmp_path / "a" / "notebooks" / "practice" / "imports.ipynb").write_text(imports.replace("COPY", "a"))
     failing = tmp_path / "a" / "notebooks" / "fails.ipynb"
     failing.write_text(notebook(("print(1)", "1\n"), ("print(2)", "3\n"),
                                 ("import pathlib\npathlib.Path('third-cell-ran').touch()", "")))
     broken = tmp_path / "b" / "notebooks" / "broken.ipynb"
     broken.write_text("{not json")
-    runnable = [tmp_path / "a/notebooks/imports.ipynb", tmp_path / "b/notebooks/imports.ipynb", failing]
+    runnable = [tmp_path / "a/notebooks/imports.ipynb", tmp_path / "b/notebooks/imports.ipynb",
+                tmp_path / "a/notebooks/practice/imports.ipynb", failing]
 
     work = tmp_path / "work"
     work.mkdir()
     outcomes = run_notebooks(runnable + [broken], work, 2)
 
-    for path in runnable[:2]:
+    for path in runnable[:3]:
         seconds = outcomes[path].pop("seconds")
         assert outcomes[path] == {"failed_cell": None, "failure": None, "error": None, "passed": 2}, path
         assert 0 < seconds < 60, seconds

@@ -48,7 +48,8 @@ def test_pages_state_the_same_range(page):
     assert not other, f"{page} 还写着别的 Python 版本：{sorted(other)}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ROOT / name for name in portability.notebooks_under()],
+                         ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
 def test_notebook_first_cell_names_version_and_range(path):
     source = first_code_cell(path)
     assert f'NNDL_VERSION = "{nndl.__version__}"' in source

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nndl.show import CHECKS_OMITTED, without_checks
-from nndl.validate import check_bool, check_choice, check_int, check_pair, check_real
+from nndl.validate import check_bool, check_callable, check_choice, check_class, check_int, check_pair, check_real
 
 
 @pytest.mark.parametrize("value", [1, 5, np.int64(3)])
@@ -75,3 +75,18 @@ def test_show_hides_validator_calls_only():
                                       f"    {CHECKS_OMITTED}\n"
                                       "    x = check_sum(a)\n"
                                       "    return x\n")
+
+
+def test_check_class_and_check_callable():
+    class Layer:
+        pass
+
+    assert check_class(Layer, "layer_class") is Layer
+    with pytest.raises(TypeError, match=r"^layer_class 必须是一个类，收到 .*（这是一个实例：传入类本身，不要加括号）$"):
+        check_class(Layer(), "layer_class")
+    with pytest.raises(TypeError, match=r"^layer_class 必须是一个类，收到 'Layer'$"):
+        check_class("Layer", "layer_class")
+    assert check_callable(len, "init_function") is len
+    for bad in (Layer, 3):
+        with pytest.raises(TypeError, match=r"^init_function 必须是一个函数，收到 "):
+            check_callable(bad, "init_function")
