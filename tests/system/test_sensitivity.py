@@ -95,6 +95,12 @@ def test_bug_list_is_well_formed():
             assert (ROOT / notebook).is_file(), f"{bug.name}: 没有 {notebook}"
         assert (ROOT / bug.path).read_text(encoding="utf-8").count(bug.old) == 1, \
             f"{bug.name}: {bug.path} 中应恰好有一处 {bug.old!r}"
+        if bug.cell:
+            assert len(bug.notebooks) == 1, f"{bug.name}: 点名抓住它的单元格时只列一个 notebook"
+            sources = ["".join(c["source"]) for c in json.loads((ROOT / bug.notebooks[0]).read_text(encoding="utf-8"))["cells"]
+                       if c["cell_type"] == "code"]
+            assert sum(bug.cell in source for source in sources) == 1, \
+                f"{bug.name}: {bug.notebooks[0]} 中应恰好有一个代码单元格含有 {bug.cell!r}"
 
 
 KERNEL_CHECK = """import pathlib, nndl
@@ -120,7 +126,7 @@ def catching_cell(path, notebook, outcome):
     how = ("raised" if "Cell execution caused an exception" in failure
            else "output differs" if "Cell outputs differ" in failure else "failed")
     return {"notebook": notebook, "cell": outcome["failed_cell"], "index": index, "first_line": (source.splitlines() or [""])[0],
-            "kind": "listing" if is_source_listing(cell) else "result", "how": how}
+            "kind": "listing" if is_source_listing(cell) else "result", "how": how, "source": source}
 
 
 class CaughtTable:
@@ -238,5 +244,8 @@ def test_suite_catches_bug(bug, sensitivity_runs):
         if cell["kind"] != "result":
             pytest.fail(f"{bug.name}：{notebook} 只被源码清单 Cell {cell['cell']}（第 {cell['index']} 个单元格：{cell['first_line']}）抓住；"
                         "要由比较结果或结论的单元格抓住它：给这个 notebook 加一个会因这个 bug 失败的检查单元格")
+        if bug.cell and bug.cell not in cell["source"]:
+            pytest.fail(f"{bug.name}：{notebook} 应当由含有 {bug.cell!r} 的检查单元格抓住，却到了 Cell {cell['cell']}"
+                        f"（第 {cell['index']} 个单元格：{cell['first_line']}）才失败：那个检查放过了它")
     print(f"{bug.name}: caught by " + ", ".join(f"{c['notebook']} Cell {c['cell']} ({c['kind']}, {c['how']})"
                                                 for c in caught[bug.name]))
