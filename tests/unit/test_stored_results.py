@@ -16,14 +16,13 @@ import numpy as np
 import paddle
 import pytest
 
-from nndl.data import moons_split
 from nndl.experiment import Config, Results, RunResult, mnist_tensors, run
 from nndl.loops import eval_accuracy
 from nndl.profile import SIZES, Size
 from nndl.results import POLICIES, spot_check, stale, stored
 from nndl.results import generate
 from nndl.results.policy import reduce_records
-from nndl.results.provenance import RTOL, record_differences
+from nndl.results.provenance import ACCURACY_SLACK, RTOL, record_differences
 from nndl.results.stored import DATA_DIR, paths
 from nndl.sections import s7_4_initialization, s7_6_regularization
 from nndl.sections.experiments import EXPERIMENTS, configs
@@ -31,20 +30,29 @@ from nndl.sections.experiments import EXPERIMENTS, configs
 # (experiment, configuration, steps): steps=None retrains the whole first unit (7.4: one epoch of 20 steps, 0.1 s;
 # 7.6: 1000 full-batch iterations, about 0.6 s); the MNIST experiments retrain only the first steps of their first
 # epoch (a full epoch is 60 000 images), which already runs the model, the optimizer, the data and the loop.
-# Not 7.4's N(0, 1) Tanh network: saturated, it amplifies rounding (on MKL's AVX2 path its first epoch's losses
-# differ from this machine's by up to 6 times their size), so no tolerance both holds across CPUs and means anything.
+# Left out, because they amplify rounding until no tolerance both holds across CPUs and means anything (measured on
+# MKL's AVX2 and COMPATIBLE paths and with 4 threads, against this machine's stored records):
+# - 7.4's N(0, 1) Tanh network: saturated, its first epoch's losses differ by up to 6 times their size;
+# - 7.6's unregularized and ℓ2 (λ = 0.7) networks: bit-identical for 500 iterations, then a short unstable stretch
+#   takes the difference from 1e-6 to 2e-2 (unregularized, iteration 600–700) or 1.6e-4 (ℓ2, iteration 1000) before
+#   training settles again (after 50 000 iterations the AVX2 path ends within one sample of the stored accuracies);
+#   the weight decay, dropout and λ = 10 runs cover the same code and stay within 3e-7;
+# - 7.5's LayerNorm network: Adam (lr 0.01) turns the multi-threaded reductions' rounding into 3e-4 within 20 steps.
+# Everything kept stays within 1e-6 of the stored records on every emulated machine: RTOL (1e-4) is 100 times that.
 SPOT_CHECKS = [
     ("7.4-init-tanh", "xavier_normal", None),
     ("7.4-init-relu", "xavier_normal", None), ("7.4-init-relu", "kaiming_normal", None),
-    ("7.6-regularization", "none", None), ("7.6-regularization", "l2", None),
     ("7.6-regularization", "weight_decay", None), ("7.6-regularization", "dropout", None),
+    ("7.6-regularization", "lambd=10", None), ("7.6-regularization", "drop_rate=0.9", None),
     ("7.2-batch-size", "bs=16_lr=0.01", 20), ("7.2-batch-size", "bs=256_lr=0.16", 20),
     ("7.2-exercises", "bs=64_lr=0.02", 20),
     ("exercise-7.5", "Adam", 20), ("exercise-7.5", "AdamW", 20), ("exercise-7.5", "Adam+L2", 20),
     ("exercise-7.6", "SGD", 20), ("exercise-7.6", "Momentum", 20), ("exercise-7.6", "Adagrad", 20),
     ("exercise-7.6", "RMSProp", 20),
-    ("7.5.1.5", "none", 10), ("7.5.1.5", "bn", 10), ("7.5.1.5", "ln", 10),
+    ("7.5.1.5", "none", 10), ("7.5.1.5", "bn", 10),
 ]
+# nndl.sections.s7_5_normalization silences BatchNorm2D's notice on import; pytest restores the filters per test.
+pytestmark = pytest.mark.filterwarnings("ignore:When training, we now always track global mean and variance")
 
 
 def test_every_registered_experiment_is_stored_and_nothing_else():
@@ -88,10 +96,10 @@ def test_a_changed_default_learning_rate_in_a_recipe_fails_the_spot_check(monkey
     monkeypatch.setattr(s7_4_initialization.init_trainable, "__defaults__",
                         tuple(0.006 if d == 0.005 else d for d in defaults))  # lr 0.005 → 0.006
     found = spot_check("7.4-init-tanh", "xavier_normal")
-    assert any("['step_losses'][0][1]" in f for f in found) and all("make results" in f for f in found)
+    assert any("['step_losses'][1][1]" in f for f in found) and all("make results" in f for f in found)  # step 0: same
     init = s7_6_regularization.RegularizationTrainable.__init__
     monkeypatch.setattr(init, "__defaults__", tuple(0.21 if d == 0.2 else d for d in init.__defaults__))  # 0.2 → 0.21
-    found = spot_check("7.6-regularization", "none")
+    found = spot_check("7.6-regularization", "weight_decay")
     assert any("['losses'][0][1]" in f for f in found) and all("make results" in f for f in found)
 
 
@@ -126,11 +134,11 @@ def test_stored_results_have_the_interface_of_run_and_a_provenance():
 
 def test_a_stored_final_state_rebuilds_the_trained_network():
     """The 7.6 state rebuilds the network whose accuracy the last record states (within one sample on another CPU)."""
-    (X_train, y_train), _ = moons_split()
     for name in ("none", "dropout"):
         result = stored("7.6-regularization")[name]
-        accuracy = eval_accuracy(result.trainable().model, X_train, y_train)
-        assert abs(accuracy - result.records[-1]["train_acc"]) <= 1 / 200
+        trained = result.trainable()  # its data come from the configuration's seed, like the page's 7.6.1 data
+        for X, y, key in ((trained.X_train, trained.y_train, "train_acc"), (trained.X_test, trained.y_test, "test_acc")):
+            assert abs(eval_accuracy(trained.model, X, y) - result.records[-1][key]) <= ACCURACY_SLACK[key]
     bn = stored("7.5.1.5")["bn"]  # the model only: it evaluates; the optimizer's state is not stored
     assert bn.state["optimizer"]["accumulators"] == {} and set(bn.state["model"]) == set(bn.trainable().model.state_dict())
     assert bn.trainable().evaluate(mnist_tensors("test", 500))[0] > 0.9  # trained, not freshly initialised
