@@ -134,8 +134,8 @@ def build_table(env, docname, data):
 
     notes = [paragraph(f"full 一栏：{data['date']}，{data['machine']}；{data['load'].rstrip('。')}。")]
     if not executed:
-        notes.append(paragraph("本次构建渲染的是保存的输出，没有执行 notebook（`make test` 的浏览器测试这样构建），"
-                               "所以 quick 一栏是空的；`make book` 构建的网站在这一栏给出本次执行的用时。"))
+        notes.append(paragraph("本次构建的网站没有执行 notebook，渲染的是保存的输出，所以 quick 一栏是空的；"
+                               "执行 notebook 构建的网站在这一栏给出本次执行的用时。"))
     container = nodes.container(classes=["nndl-run-cost-block"])
     container += table
     container.extend(notes)
