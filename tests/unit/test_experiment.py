@@ -108,6 +108,22 @@ def test_resuming_from_checkpoints_equals_an_uninterrupted_run(reference, tmp_pa
         assert store.load(config)["records"] == reference[config.name].records
 
 
+def test_a_caller_with_more_threads_gets_the_single_threaded_records(reference, monkeypatch):
+    """Paddle's CPU kernels sum in another order with more threads: before Live trained each unit single-threaded,
+    workers=0 in a process with OMP_NUM_THREADS=4 gave mlp-adam-shuffle other last bits than the workers (one
+    thread each), so "bit-identical however the work is split" depended on the caller's thread count."""
+    import paddle
+
+    threads = int(os.environ.get("OMP_NUM_THREADS") or 1)  # this process's count (Paddle sets 1 when unset)
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    paddle.base.core.set_num_threads(4)
+    try:
+        results = run(CONFIGS[1:2], workers=0, progress=False)
+    finally:
+        paddle.base.core.set_num_threads(threads)
+    assert results["mlp-adam-shuffle"].records == reference["mlp-adam-shuffle"].records
+
+
 def test_rerunning_a_finished_run_trains_nothing(reference, tmp_path, monkeypatch):
     run(CONFIGS[:1], out_dir=tmp_path, workers=0, progress=False)
 
