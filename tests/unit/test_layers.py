@@ -12,6 +12,7 @@ import pytest
 
 import nndl.op
 from nndl import make_moons
+from nndl.check import backward_deviations
 from nndl.op import (MLP_3L, BatchGD, BinaryCrossEntropyWithLogits, Dropout, LinearLayer, Logistic,
                      MLP_3L_dropout, ReLU)
 
@@ -88,7 +89,7 @@ def test_linear_layer_rejects_bad_input_shape():
     layer = LinearLayer(3, 2)
     with pytest.raises(ValueError, match="inputs"):
         layer(paddle.randn([4, 2]))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="先调用 forward 再调用 backward"):
         LinearLayer(3, 2).backward(paddle.randn([4, 2]))
 
 
@@ -377,7 +378,7 @@ def test_mlp_params_and_grads_are_views_of_the_layers():
     assert all(model.grads[k] is getattr(model, k[:3]).grads[k[4:]] for k in keys)
     model.fc1.grads = {"W": paddle.zeros([2, 4])}  # 换掉整个字典：视图读的是层当时的字典
     assert "fc1.b" not in model.grads and model.grads["fc1.W"].shape == [2, 4]
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="fc4.W"):
         model.params["fc4.W"] = new
 
 
@@ -445,3 +446,59 @@ def test_linear_layer_and_73_linear_agree_on_mse_gradient():
     new.backward((z - y) / 16)
     close(new.grads["W"], old.grads["W"])
     close(new.grads["b"].reshape([-1]), old.grads["b"])
+
+
+# --- nndl.check.backward_deviations: the checker 7.6 prints, itself checked ---------------------------------------
+
+DEVIATION_KEYS = ["LinearLayer", "ReLU", "Logistic", "MLP_3L + BCE", "MLP_3L + BCE + L2 (lambda=0.7)",
+                  "MLP_3L_dropout (p=0.3) + BCE"]
+
+
+# 7.6's check cell: float32 sums of up to 200 products of O(1) numbers round to ~1e-6 (measured up to 4.8e-7); each
+# wrong backward below gives 0.08 or more (measured), so the bound 1e-3 for "sees it" lies between.
+CHECK_TOL, SEES_IT = 1e-5, 1e-3
+
+
+def test_backward_deviations_of_the_right_backwards_are_rounding(moons):
+    deviations = backward_deviations(*moons, 0.7, 0.3)
+    assert list(deviations) == DEVIATION_KEYS
+    assert max(deviations.values()) < CHECK_TOL, deviations
+
+
+_linear_backward, _bce_backward = LinearLayer.backward, BinaryCrossEntropyWithLogits.backward
+
+
+def _mean_bias_grad(self, grads):  # ∂L/∂b summed over the batch → averaged
+    dX = _linear_backward(self, grads)
+    self.grads["b"] = self.grads["b"] / grads.shape[0]
+    return dX
+
+
+def _l2_without_n(self):  # the ℓ2 term's gradient λW instead of λW/N
+    _bce_backward(self)
+    if self.lambd > 0:
+        N = self.predicts.shape[0]
+        for layer in (layer for layer in self.model.layers if isinstance(getattr(layer, "params", None), dict)):
+            layer.grads["W"] = layer.grads["W"] + (N - 1) * self.lambd / N * layer.params["W"]
+
+
+WRONG_BACKWARDS = {  # (class, plausible wrong backward, the entries that must see it)
+    "bias gradient averaged": (LinearLayer, _mean_bias_grad, ["LinearLayer", "MLP_3L + BCE"]),
+    "ReLU passes every gradient": (ReLU, lambda self, grads: grads * (self.outputs >= 0).astype(grads.dtype),
+                                   ["ReLU", "MLP_3L + BCE"]),
+    "Logistic without (1 - σ)": (Logistic, lambda self, grads: grads * self.outputs, ["Logistic"]),
+    "dropout without 1/(1-p)": (Dropout, lambda self, grads: grads if self.mask is None else grads * self.mask,
+                                ["MLP_3L_dropout (p=0.3) + BCE"]),
+    "l2 without 1/N": (BinaryCrossEntropyWithLogits, _l2_without_n, ["MLP_3L + BCE + L2 (lambda=0.7)"]),
+}
+
+
+@pytest.mark.parametrize("bug", WRONG_BACKWARDS)
+def test_backward_deviations_see_a_wrong_backward(moons, monkeypatch, bug):
+    """The checker compares with Paddle's autograd, not with the hand-written gradient itself: each plausible wrong
+    backward shows up as a deviation of 0.08 or more in the entries that use it (a checker that compared a gradient with
+    itself, or returned zeros, would report 0 here and pass every wrong backward in 7.6's check cell)."""
+    cls, wrong, keys = WRONG_BACKWARDS[bug]
+    monkeypatch.setattr(cls, "backward", wrong)
+    deviations = backward_deviations(*moons, 0.7, 0.3)
+    assert all(deviations[key] > SEES_IT for key in keys), deviations
