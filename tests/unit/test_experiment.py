@@ -271,7 +271,7 @@ def test_sigterm_stops_the_workers_keeps_the_checkpoint_and_says_how_to_continue
 
 def test_a_failing_configuration_keeps_the_others(reference):
     bad = Config("bad", "experiment_builders:failing", {"at": 1}, units=3)
-    with pytest.raises(ExperimentError) as info:
+    with pytest.raises(ExperimentError, match="1 个配置没有训练完") as info:
         run([bad, CONFIGS[0]], workers=0, progress=False)
     message, results = str(info.value), info.value.results
     assert "'bad'" in message and "第 1 个单位" in message and "deliberate failure at unit 1" in message
@@ -313,7 +313,7 @@ def test_a_truncated_or_corrupt_checkpoint_names_the_file_and_both_ways_out(tmp_
     blob = path.read_bytes()
     for damaged in (blob[:-7], blob[:40], blob[:-3] + bytes([blob[-3] ^ 1]) + blob[-2:], b"", b"garbage"):
         path.write_bytes(damaged)
-        with pytest.raises(CheckpointError) as info:
+        with pytest.raises(CheckpointError, match=r"截断或损坏|不是本运行器写的检查点|无法读出") as info:
             run([COUNTER], out_dir=tmp_path, workers=0, progress=False)
         message = str(info.value)
         assert str(path) in message and "删除" in message and "fresh=True" in message and "--fresh" in message
@@ -328,7 +328,7 @@ def test_a_truncated_or_corrupt_checkpoint_names_the_file_and_both_ways_out(tmp_
 def test_a_checkpoint_with_other_settings_names_the_setting(tmp_path, change, named):
     run([COUNTER], out_dir=tmp_path, workers=0, progress=False)
     other = Config(**{**COUNTER.to_dict(), **change})
-    with pytest.raises(CheckpointError) as info:
+    with pytest.raises(CheckpointError, match="是用不同的设置写的") as info:
         run([other], out_dir=tmp_path, workers=0, progress=False)
     assert named in str(info.value) and "fresh=True" in str(info.value)
     assert run([other], out_dir=tmp_path, workers=0, progress=False, fresh=True)["counter"].finished
@@ -607,11 +607,23 @@ def test_runs_are_git_ignored():
 
 
 def test_mnist_tensors():
+    """Every request is checked against the arrays read directly, in an order that exposes a cache keyed on less
+    than (split, num_samples) whatever the tests before this one asked for: 50, then 30 and 70 of the same split
+    (a cache ignoring the count returns 50 rows), then the other split (a cache ignoring the split)."""
+    from nndl.data import load_mnist_arrays
+
+    def assert_first(split, n, images, labels):
+        expected_images, expected_labels = load_mnist_arrays(split, n)
+        assert images.shape == [n, 1, 28, 28] and str(images.dtype).endswith("float32")
+        assert labels.shape == [n, 1] and str(labels.dtype).endswith("int64")
+        np.testing.assert_array_equal(images.numpy(), (expected_images / np.float32(255)).reshape(n, 1, 28, 28))
+        np.testing.assert_array_equal(labels.numpy()[:, 0], expected_labels)
+
     images, labels = mnist_tensors("test", 50)
-    assert images.shape == [50, 1, 28, 28] and str(images.dtype).endswith("float32")
-    assert labels.shape == [50, 1] and str(labels.dtype).endswith("int64")
-    assert 0.0 <= float(images.min()) and float(images.max()) <= 1.0
+    assert_first("test", 50, images, labels)
     assert mnist_tensors("test", 50)[0] is images  # cached per process
+    for split, n in (("test", 30), ("test", 70), ("train", 70), ("test", 70)):
+        assert_first(split, n, *mnist_tensors(split, n))
     with pytest.raises(ValueError, match="split"):
         mnist_tensors("dev", 10)
     with pytest.raises(ValueError, match="num_samples"):

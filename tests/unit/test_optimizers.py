@@ -182,7 +182,7 @@ def test_divergence_is_reported_with_its_step_and_loses_nothing():
     model = OptimizedFunction3D()
     optimizer = Momentum(0.01, model, 0.9)
     x = paddle.to_tensor([2.0, 3.0])
-    with pytest.raises(NonFiniteError) as caught:
+    with pytest.raises(NonFiniteError, match=r"步更新后参数 'x' 出现非有限值") as caught:
         for _ in range(150):
             model(x)
             model.backward()
