@@ -61,3 +61,26 @@ def test_every_batch_keeps_each_image_with_its_label_in_the_drawn_order(shuffle)
     if shuffle:  # two epochs, two different orders, neither the natural one
         first, second = np.concatenate(images_seen[:5]), np.concatenate(images_seen[5:])
         assert not np.array_equal(first, second) and not np.array_equal(first, np.arange(N))
+
+
+@pytest.mark.parametrize("lr_step", ["step", "epoch"])
+def test_the_schedule_advances_every_step_or_every_epoch(lr_step):
+    """StepDecay(0.1, step_size=1, gamma=0.5): the learning rate each update uses is 0.1·0.5^k, k counting the steps
+    done (lr_step="step") or the epochs done (lr_step="epoch"), read from the optimizer at every loss evaluation."""
+    X = paddle.arange(N, dtype="float32").reshape([N, 1])
+    model = Recording()
+    schedule = paddle.optimizer.lr.StepDecay(0.1, step_size=1, gamma=0.5)
+    optimizer = paddle.optimizer.SGD(learning_rate=schedule, parameters=model.parameters())
+    used = []
+
+    def loss_fn(y_hat, y_batch):
+        used.append(optimizer.get_lr())
+        return paddle.mean((y_hat - y_batch) ** 2) * 1e-6
+
+    trainable = LayerTrainable(model, optimizer, loss_fn, None, (X, X), batch_size=BATCH_SIZE, num_epochs=2,
+                               lr_step=lr_step)
+    for unit in range(2):
+        trainable.train_unit(unit)
+    steps = range(10)  # two epochs of five steps
+    k = list(steps) if lr_step == "step" else [step // 5 for step in steps]
+    assert used == pytest.approx([0.1 * 0.5 ** i for i in k], rel=1e-12)
