@@ -66,6 +66,46 @@ def test_paddle_check_catches_swapped_momentum(monkeypatch):
     assert deviation["moving_mean"] > 0.1  # … the moving averages are not
 
 
+class DetachedStatisticsLayerNorm(LayerNorm):
+    """A plausible slip: the statistics computed without gradient (as if constants). Same output, another gradient."""
+
+    def forward(self, X):
+        axes = [-1] if X.ndim in (2, 3) else [1, 2, 3]
+        mean = paddle.mean(X, axis=axes, keepdim=True).detach()
+        std = paddle.sqrt(paddle.mean((X - mean) ** 2, axis=axes, keepdim=True) + self.eps).detach()
+        return self.gamma * (X - mean) / std + self.beta
+
+
+class DetachedStatisticsBatchNorm(BatchNorm):
+    def forward(self, X, train_mode=True):
+        if not train_mode:
+            return super().forward(X, train_mode)
+        axes, shape = ([0], [1, -1]) if X.ndim == 2 else ([0, 2, 3], [1, -1, 1, 1])
+        mean = paddle.mean(X, axis=axes, keepdim=True).detach()
+        var = paddle.mean((X - mean) ** 2, axis=axes, keepdim=True).detach()
+        with paddle.no_grad():
+            m = self.momentum
+            self.moving_mean.set_value(m * self.moving_mean + (1 - m) * mean.reshape([-1]))
+            self.moving_variance.set_value(m * self.moving_variance + (1 - m) * var.reshape([-1]))
+        X_hat = (X - mean) / paddle.sqrt(var + self.eps)
+        return self.gamma.reshape(shape) * X_hat + self.beta.reshape(shape)
+
+
+@pytest.mark.parametrize("compare, wrong, name, shape", [
+    (compare_layernorm_with_paddle, DetachedStatisticsLayerNorm, "LayerNorm", [8, 20, 7, 7]),
+    (compare_batchnorm_with_paddle, DetachedStatisticsBatchNorm, "BatchNorm", [16, 8, 7, 7]),
+])
+def test_paddle_checks_compare_the_input_gradient(monkeypatch, compare, wrong, name, shape):
+    """The checkers compare our gradient with Paddle's, not with itself: statistics without gradient give the same
+    output and moving averages, but an input gradient that differs by far more than GRAD_TOL (measured 0.047 and
+    0.083)."""
+    import nndl.check.norm
+    monkeypatch.setattr(nndl.check.norm, name, wrong)
+    deviation = compare(shape)
+    assert deviation["output" if name == "LayerNorm" else "train_output"] < OUTPUT_TOL
+    assert deviation["grad"] > 100 * GRAD_TOL, deviation
+
+
 # ---------------------------------------------------------------- what the operators compute
 
 def test_batchnorm_statistics_per_feature_and_per_channel():
