@@ -124,6 +124,23 @@ def test_a_caller_with_more_threads_gets_the_single_threaded_records(reference, 
     assert results["mlp-adam-shuffle"].records == reference["mlp-adam-shuffle"].records
 
 
+@pytest.mark.parametrize("omp, restored", [("3", 3), (None, 1), ("", 1)])
+def test_single_threaded_restores_the_callers_thread_count(monkeypatch, omp, restored):
+    """Paddle reads its thread count from OMP_NUM_THREADS (setting "1" when it is unset) and has no getter: after a
+    unit, that count comes back, so a caller with 4 threads is not left with one."""
+    import paddle
+
+    calls = []
+    monkeypatch.setattr(paddle.base.core, "set_num_threads", calls.append)
+    if omp is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    with single_threaded():
+        calls.append("inside")
+    assert calls == [1, "inside", restored]
+
+
 def test_rerunning_a_finished_run_trains_nothing(reference, tmp_path, monkeypatch):
     run(CONFIGS[:1], out_dir=tmp_path, workers=0, progress=False)
 
