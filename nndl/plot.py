@@ -3,7 +3,7 @@
 
 每个函数都新建并返回一个 `matplotlib.figure.Figure`（不经过 `pyplot`，因此不会在单元格结束时被重复显示，
 也不会积累打开的图）；在 notebook 里把返回的 Figure 放在单元格最后一行或 `display(fig)` 即可显示。
-图中的文字用英文和数学符号：CI 与网站构建的机器上不一定有中文字体，中文会显示成方框。
+图中的文字用英文和数学符号：构建网站的机器上不一定有中文字体，中文会显示成方框。
 """
 
 import numpy as np
@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from .op import OptimizedFunction, OptimizedFunction3D
 from .loops import train, train_f
-from .validate import check_pair
+from .validate import check_int, check_pair
 
 # 书中的配色
 CONTOUR_COLORS = ["#e4007f", "#f19ec2", "#e86096", "#eb7aaa", "#f6c8dc", "#f5f5f5", "#000000"]
@@ -143,8 +143,11 @@ def train_and_plot(data, model, optimizer, calculate_loss, num_epochs=30, batch_
     return iter_loss, epoch_loss, plot_loss(iter_loss, epoch_loss, title=title, logy=logy)
 
 
-def plot_curves(curves, title=None, xlabel="iteration", ylabel="loss", logy=False, figsize=(8, 5), styles=None):
+def plot_curves(curves, title=None, xlabel="iteration", ylabel="loss", logy=False, figsize=(8, 5), styles=None,
+                x_start=0):
     """把几条曲线画在一张图上（例如几个优化器的损失）。`curves` 是 {标签: 一维序列}。返回 Figure。
+
+    每条曲线的第 i 个值画在横坐标 `x_start + i` 处（例如 k 步滑动平均的第一个值对应第 k 步，传 `x_start=k`）。
 
     `styles` 是 {标签: matplotlib 线条参数}（如 `{"color": "#1f77b4", "linestyle": "--"}`），覆盖该曲线的默认样式：
     几幅图里同一个优化器用同一种颜色，互相重合的曲线用线型或线宽区分。
@@ -157,9 +160,11 @@ def plot_curves(curves, title=None, xlabel="iteration", ylabel="loss", logy=Fals
         raise ValueError(f"styles 里的 {sorted(unknown)} 不是 curves 的标签")
     fig = Figure(figsize=figsize)
     ax = fig.subplots()
+    x_start = check_int(x_start, "x_start")
     for i, (label, values) in enumerate(curves.items()):
         style = {"color": LINE_COLORS[i % len(LINE_COLORS)], **styles.get(label, {})}
-        ax.plot(_as_curve(f"curves[{label!r}]", values), label=str(label), **style)
+        values = _as_curve(f"curves[{label!r}]", values)
+        ax.plot(np.arange(x_start, x_start + len(values)), values, label=str(label), **style)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -192,6 +197,31 @@ def predict_grid(model, x1_range=(-2.0, 3.0), x2_range=(-3.0, 3.0), resolution=2
     finally:
         model.train()
     return x1, x2, (logits.numpy().reshape(resolution, resolution) >= 0).astype(int)
+
+
+def class_regions(classes):
+    """`classes`（`predict_grid` 的第三个返回值）中预测类别相同、4-连通的区域个数。
+
+    两类各自连成一片时是 2；分类边界围着个别训练样本圈出的“小岛”每个多算一块。"""
+    classes = np.asarray(classes)
+    if classes.ndim != 2 or classes.size == 0:
+        raise ValueError(f"classes 应为非空的二维网格，收到形状 {list(classes.shape)}")
+    seen = np.zeros(classes.shape, dtype=bool)
+    rows, cols = classes.shape
+    regions = 0
+    for start in zip(*np.nonzero(~seen)):
+        if seen[start]:
+            continue
+        regions += 1
+        seen[start] = True
+        stack = [start]
+        while stack:
+            i, j = stack.pop()
+            for a, b in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
+                if 0 <= a < rows and 0 <= b < cols and not seen[a, b] and classes[a, b] == classes[i, j]:
+                    seen[a, b] = True
+                    stack.append((a, b))
+    return regions
 
 
 def show_class_boundary(model, X_train, y_train, ax=None, title=None,

@@ -23,6 +23,7 @@ from ..op import (AdaDelta, Adagrad, Adam, Linear, Momentum, Nesterov, Optimized
 from ..plot3d import COLORS as _COLORS_3D
 from ..plot3d import STYLES as _STYLES_3D
 from ..loops import train, train_f
+from ..trajectory import Trajectory
 
 NAMES = ("SGD", "AdaGrad", "RMSprop", "Momentum", "Adam", "AdaDelta", "Nesterov")
 CLASSES = {"SGD": SimpleBatchGD, "AdaGrad": Adagrad, "RMSprop": RMSprop, "Momentum": Momentum, "Adam": Adam,
@@ -86,8 +87,10 @@ STEPS_3D = 150
 
 @dataclass
 class Run:
-    """一次实验的结果。`points` 是轨迹（函数实验）或 None（拟合实验）；`losses` 是每步（每次迭代）的损失；
-    `epoch_losses` 只在拟合实验中有；`warnings` 是训练时发出的警告文字（例如发散时 `train_f` 的警告）。"""
+    """一次实验的结果。函数实验：`points`、`losses` 是 `Trajectory` 的两列，第 k 行是**做了 k 次更新之后**的点与
+    函数值（第 0 行是起点，最后一行是最后一次更新之后，即“k 步后”）；拟合实验：`points` 为 None，`losses` 是每次
+    迭代的损失（第 k 项在第 k 次更新之后、用当前小批量计算），`epoch_losses` 是每个回合的平均损失。
+    `warnings` 是训练时发出的警告文字（例如发散时 `train_f` 的警告）。"""
 
     name: str
     losses: list
@@ -106,8 +109,9 @@ def hand_optimizer(name, model, experiment):
 def _run_f(name, model, optimizer, x_init, steps):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        points, losses = train_f(model, optimizer, x_init, steps)
-    return Run(name, losses, points=points.numpy(), warnings=[str(w.message) for w in caught])
+        all_x, losses = train_f(model, optimizer, x_init, steps)
+    trajectory = Trajectory.from_run(model, all_x, losses, steps)
+    return Run(name, list(trajectory.losses), points=trajectory.points, warnings=[str(w.message) for w in caught])
 
 
 def run_2d(names=NAMES):

@@ -9,6 +9,7 @@ import paddle
 from ..data import make_fitting_data
 from ..loops import train
 from ..op import Linear, SimpleBatchGD
+from ..trajectory import Trajectory
 
 CHECK_STEPS = 480  # 与 Paddle 对照的步数：与简单拟合实验 30 个回合的迭代次数相同
 
@@ -24,11 +25,13 @@ def fitting_setup():
     return data, mse, sgd_epoch_loss
 
 
-def report_trajectory(model, all_x, losses):
-    """打印 2D 实验的终点（最后一步更新后的点）和该点的函数值。"""
-    x_final = model.params["x"]
-    print(f"共 {len(losses)} 步，终点 x = [{x_final[0].item():.6f}, {x_final[1].item():.6f}]，"
-          f"f(x) = {model(x_final).item():.6f}")
+def report_trajectory(model, all_x, losses, steps):
+    """`train_f` 走 `steps` 步之后调用：打印 2D 实验的终点（最后一次更新之后的点）和该点的函数值，返回
+    `Trajectory`（第 k 行是 k 次更新之后的点与函数值）。"""
+    trajectory = Trajectory.from_run(model, all_x, losses, steps)
+    x_final, f_final = trajectory.final
+    print(f"共 {trajectory.updates} 步，终点 x = [{x_final[0]:.6f}, {x_final[1]:.6f}]，f(x) = {f_final:.6f}")
+    return trajectory
 
 
 def report_fit(model, epoch_loss):
@@ -38,7 +41,6 @@ def report_fit(model, epoch_loss):
           " b =", np.array2string(model.params["b"].numpy(), precision=3))
 
 
-def step_sizes(model, all_x):
-    """每一步在两个坐标上移动的距离 |Δx1|、|Δx2|（含最后一步）。"""
-    points = np.concatenate([all_x.numpy(), model.params["x"].numpy()[None]], axis=0)
-    return np.abs(np.diff(points, axis=0))
+def step_sizes(trajectory):
+    """`trajectory`（`Trajectory`）每一步在两个坐标上移动的距离 |Δx1|、|Δx2|：第 k 行是第 k+1 次更新。"""
+    return np.abs(np.diff(trajectory.points, axis=0))

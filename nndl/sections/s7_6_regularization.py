@@ -149,3 +149,48 @@ def loss_curve(result):
     points = [point for record in result.records for point in record["losses"]]
     steps, losses = zip(*points) if points else ((), ())
     return np.asarray(steps), np.asarray(losses)
+
+
+def _last_units(result, key, k=5):
+    return [record[key] for record in result.records[-k:]]
+
+
+def claims(results, accuracy=None):
+    """书中 7.6 节的结论，在一次运行的四组实验上逐条判定，返回 `[(结论, 判定, 余量), …]`。
+
+    `results` 是 `{"none", "l2", "weight_decay", "dropout"}` → `RunResult`。判定是 True（成立）、False（不成立）
+    或 None（无法判定）；余量是判定所依据的差距，单位是百分点，正数表示结论的方向。暂退法的掩码每次迭代都不同，
+    它的测试集准确率在单位之间起伏，所以涉及它的比较按最后 5 个单位的平均，“暂退法不如 ℓ2 和权重衰减”在
+    差距不超过这个起伏时判为无法判定。`accuracy` 可以代替 `final_accuracy` 给出四组的 `(训练, 测试)`（例如
+    书中报告的 `BOOK_ACCURACY`，这时没有逐单位的记录，暂退法按最后的数字比较，也不判“无法判定”）。
+    """
+    acc = accuracy or {name: final_accuracy(results[name]) for name in RUNS}
+    if accuracy is None:
+        drop_train = float(np.mean(_last_units(results["dropout"], "train_acc")))
+        drop_test = float(np.mean(_last_units(results["dropout"], "test_acc")))
+        none_test = float(np.mean(_last_units(results["none"], "test_acc")))
+        swing = float(np.ptp(_last_units(results["dropout"], "test_acc")))
+    else:
+        (drop_train, drop_test), none_test, swing = acc["dropout"], acc["none"][1], 0.0
+    gap = {name: acc[name][0] - acc[name][1] for name in RUNS}
+    gap["dropout"] = drop_train - drop_test
+    overfit = gap["none"] - 0.10
+    train_lead = acc["none"][0] - max(acc[name][0] for name in ("l2", "weight_decay", "dropout")) - 0.03
+    test_lowest = min(acc["l2"][1] - acc["none"][1], acc["weight_decay"][1] - acc["none"][1], drop_test - none_test)
+    narrower = gap["none"] - max(gap["l2"], gap["weight_decay"], gap["dropout"])
+    # “不如 ℓ2 和权重衰减”：暂退法最后的测试集准确率低于两者中的每一个，差距按两者中较差的那个算
+    behind = min(acc["l2"][1], acc["weight_decay"][1]) - acc["dropout"][1]
+    behind_verdict = None if abs(behind) <= swing else behind > 0
+    pp = 100
+    return [
+        ("不加正则化时过拟合：训练集准确率比测试集高 10 个百分点以上", overfit > 0, overfit * pp),
+        ("不加正则化时的训练集准确率比三种正则化都高出 3 个百分点以上", train_lead > 0, train_lead * pp),
+        ("不加正则化时测试集准确率最低", test_lowest > 0, test_lowest * pp),
+        ("三种正则化都缩小了训练集与测试集准确率之差", narrower > 0, narrower * pp),
+        ("暂退法不如 ℓ2 和权重衰减（最后的测试集准确率低于两者中的每一个）", behind_verdict, behind * pp),
+    ]
+
+
+def dropout_swing(results, k=5):
+    """暂退法最后 `k` 个单位结束时测试集准确率的极差（百分点）。"""
+    return float(np.ptp(_last_units(results["dropout"], "test_acc", k))) * 100

@@ -193,6 +193,36 @@ def test_every_toc_page_has_its_source():
     assert not missing, f"_toc.yml 中这些页面没有源文件：{missing}"
 
 
+# 读者的页面不谈工程：这些页面之外（写给维护者的两页、Sphinx 自动生成的页面）的每一页，正文（含折叠的解答、显示
+# 的源码与输出）里不出现测试路径、nbval 及其注释、提交哈希、CI、issue 之类的工程话题。“与 Paddle 对照过”可以说，
+# 怎样对照的写在维护者说明一页，读者页面链接过去。
+ENGINEERING_PAGES = {"book/maintainers", "book/performance"}
+ENGINEERING = {
+    "测试路径": re.compile(r"tests/(?:unit|system)/|tests/\w+\.py"),
+    "nbval": re.compile(r"nbval", re.I),
+    "提交哈希": re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b"),
+    "CI": re.compile(r"\bCI\b|持续集成"),
+    "issue": re.compile(r"\bissues?\b", re.I),
+    "Git 历史与测试命令": re.compile(r"Git 历史|make test|pytest"),
+}
+
+
+def article_text(html):
+    """页面正文（<article>）里读者看得到的文字：去掉 <script>、<style> 和标签（属性里的数据、base64 图片都去掉了）。"""
+    match = re.search(r"<article\b.*?</article>", html, re.S)
+    body = match.group(0) if match else html
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.mark.parametrize("page", [name for name in toc_docnames() if name not in ENGINEERING_PAGES])
+def test_learner_pages_carry_no_engineering(page, site):
+    text = article_text((site / f"{page}.html").read_text(encoding="utf-8"))
+    found = [f"{kind}：…{text[max(0, m.start() - 40):m.end() + 40]}…"
+             for kind, pattern in ENGINEERING.items() for m in pattern.finditer(text)]
+    assert not found, f"{page} 的正文谈到了工程（应写在维护者说明一页，读者页面链接过去）：\n" + "\n".join(found[:10])
+
+
 def test_pages_under_size_limit(site):
     """每页（HTML 加上它自己的图片）小于 3 MB。"""
     sizes = {}
