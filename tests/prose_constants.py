@@ -69,6 +69,7 @@ CONSTANTS = {
     "book/maintainers.md": {
         "3.13": "支持的 Python 版本范围 3.11–3.13 的上限（nndl.PYTHON_MAX）",
         **_same("模拟的机器的线程数（测试的设置）", "1", "2", "4"),
+        "0": "公式里的常数：logit 恰为 0 处（Paddle 交叉熵梯度的错误）",
     },
     "notebooks/7-2-batch-size.ipynb": {
         "255": "像素的最大值",
