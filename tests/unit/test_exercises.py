@@ -12,6 +12,7 @@ from nndl.sections import s7_3_5_comparison as compare
 from nndl.sections import s7_3_exercises as mnist_tasks
 from nndl.op import AdaDelta, Nesterov, OptimizedFunction, OptimizedFunction3D
 from nndl.loops import train_f
+from nndl.trajectory import Trajectory
 
 
 # ---------- the comparison recipe: AdaDelta and Nesterov join the comparison ----------
@@ -33,17 +34,19 @@ def test_extra_optimizers_differ_only_in_learning_rate_across_experiments(name):
 
 
 def test_run_2d_and_3d_with_the_extra_optimizers_match_direct_runs():
+    """A run's losses are its Trajectory's: train_f's values before each update, then the one after the last."""
     runs = compare.run_2d(names=("AdaDelta", "Nesterov"))
     for name, make in {"AdaDelta": lambda m: AdaDelta(1.0, m, 0.9, 1e-3), "Nesterov": lambda m: Nesterov(0.01, m, 0.9)}.items():
         model = OptimizedFunction(paddle.to_tensor([0.2, 2.0]))
-        _, losses = train_f(model, make(model), paddle.to_tensor([3.0, 4.0]), 50)
-        assert runs[name].losses == losses
+        all_x, losses = train_f(model, make(model), paddle.to_tensor([3.0, 4.0]), 50)
+        assert runs[name].losses[:50] == losses and len(runs[name].losses) == 51
+        assert runs[name].losses == list(Trajectory.from_run(model, all_x, losses, 50).losses)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         runs_3d = compare.run_3d(names=("AdaDelta", "Nesterov"))
         model = OptimizedFunction3D()
-        _, losses = train_f(model, Nesterov(0.01, model, 0.9), paddle.to_tensor([2.0, 3.0]), 150)
-    assert runs_3d["Nesterov"].losses == losses
+        all_x, losses = train_f(model, Nesterov(0.01, model, 0.9), paddle.to_tensor([2.0, 3.0]), 150)
+    assert runs_3d["Nesterov"].losses == list(Trajectory.from_run(model, all_x, losses, 150).losses)
     assert not runs_3d["AdaDelta"].warnings
 
 
