@@ -179,7 +179,7 @@ def test_moons_trainable_is_the_books_configuration_and_trains():
     first = trainable.train_unit(0)
     second = trainable.train_unit(1)
     assert len(first["step_losses"]) == 20 and first["dev"] == []
-    assert second["train_loss"] < first["train_loss"]  # Xavier/Tanh learns in the first epochs
+    assert second["train_loss"] < first["train_loss"]  # Xavier/Tanh learns in the first epochs (0.60 -> 0.51)
 
 
 def test_moons_trainable_initializations_and_activation_by_name():
