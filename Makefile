@@ -4,8 +4,8 @@
 # make unit：只运行单元测试 tests/unit（nndl 与 tools/ 的测试，几分钟）；tests/system 的测试在 make test 里
 # make notebooks：以 quick 重新执行全部 notebook 并写回输出（nbval 比较的就是这些输出）；
 #   make notebooks NB=notebooks/7-6-regularization.ipynb 只重新执行这一个（NB 可以列出几个，以空格分隔）
-# make portability：在全部模拟的机器上运行 nbval（线程数 1/2/4、MKL_CBWR=COMPATIBLE、无 AVX-512 的 CPU、混合），
-#   以及本机找得到的每个受支持的 Python（各自的虚拟环境在 _build/pyvenvs/）
+# make portability：在全部模拟的机器上运行 nbval 与单元测试（线程数 1/2/4、MKL_CBWR=COMPATIBLE、无 AVX-512 的 CPU、
+#   混合），以及本机找得到的每个受支持的 Python（各自的虚拟环境在 _build/pyvenvs/）
 # make offline：在仓库之外的新虚拟环境里安装网站提供的 wheel 与 requirements.txt，运行下载的 notebook（CI 在 make test 之后运行）
 # make practice：由各节的 notebook 生成并执行练习 notebook（notebooks/practice/），刷新各节 notebook 里指向它的链接单元格
 # make book PROFILE=full：按书中完整规模执行 notebook（默认 quick）
@@ -65,10 +65,10 @@ lab: $(VENV)/.installed
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
-# 在每种模拟的机器上、以及本机找得到的每个受支持的 Python 上对全部 notebook 运行 nbval（python tools/portability.py
-# --list 列出各种机器与各个 Python；找不到的 Python 打印一行 skipped）。每个其他版本的 Python 用自己的虚拟环境
-# _build/pyvenvs/<版本>/（按固定版本的 requirements 创建，之后复用）。PORTABILITY_JOBS 个 nbval 同时运行，日志在
-# _build/portability/。
+# 在每种模拟的机器上、以及本机找得到的每个受支持的 Python 上对全部 notebook 运行 nbval，并运行单元测试 tests/unit
+# （python tools/portability.py --list 列出各种机器与各个 Python；找不到的 Python 打印一行 skipped）。每个其他版本的
+# Python 用自己的虚拟环境 _build/pyvenvs/<版本>/（按固定版本的 requirements 创建，之后复用）。PORTABILITY_JOBS 个
+# pytest 进程同时运行，日志在 _build/portability/（单元测试的是 unit-<名字>.log）。
 PORTABILITY_JOBS ?= 2
 portability: $(VENV)/.installed
 	$(PY) tools/portability.py --jobs $(PORTABILITY_JOBS)

@@ -1,12 +1,14 @@
-"""Run nbval on the notebooks under several emulated machines and every supported Python: the stored outputs must
-hold on any ordinary CPU and any Python a learner may use.
+"""Run nbval on the notebooks, and the unit suite (tests/unit), under several emulated machines and every supported
+Python: the stored outputs and every unit test's verdict must hold on any ordinary CPU and any Python a learner may
+use.
 
 Usage:
-    python tools/portability.py                      # every variation and every Python, every notebook
+    python tools/portability.py                      # every variation and every Python, nbval and the unit suite
     python tools/portability.py -v default -v mix    # only these variations (no Python axis)
     python tools/portability.py -p 3.12              # only this Python (no CPU variations)
-    python tools/portability.py notebooks/7-2-batch-size.ipynb ...
-    python tools/portability.py --jobs 2             # run two nbval processes at a time
+    python tools/portability.py -s unit              # only the unit suite (-s nbval: only nbval)
+    python tools/portability.py notebooks/7-2-batch-size.ipynb ...   # nbval on these notebooks only
+    python tools/portability.py --jobs 2             # run two pytest processes at a time
     python tools/portability.py --list               # show the variations and the Pythons found
 
 A variation is a set of environment variables that changes how the numeric libraries compute:
@@ -24,8 +26,11 @@ from the pinned requirements-notebooks.txt plus the pinned nbval and pytest of r
 these files or the interpreter change), and runs nbval on the machine as it is with the repository's nndl
 (PYTHONPATH).
 
-Each run is one pytest process (quick profile, --nbval-current-env, the project's sanitize file); its full log
-goes to _build/portability/<name>.log and is printed when it fails. Exit status 0 only if every run passed.
+Each run is one pytest process. nbval: quick profile, --nbval-current-env, the project's sanitize file, log
+_build/portability/<name>.log. The unit suite: `pytest tests/unit` as `make unit` runs it (NNDL_WORKERS is left as
+the caller has it: the unit tests choose their own workers), log _build/portability/unit-<name>.log. A Python-axis
+venv also gets what the unit suite imports beyond the notebooks' stack (UNIT_EXTRA). A log is printed when its run
+fails. Exit status 0 only if every run passed.
 """
 
 import argparse
@@ -72,6 +77,28 @@ def nbval_command(notebooks, python=sys.executable, extra=()):
             "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
 
 
+SUITES = ("nbval", "unit")
+# What tests/unit imports beyond requirements-notebooks.txt, nbval and pytest (PyYAML and nbformat come with
+# jupyterlab and nbval): Sphinx, for tests/unit/test_profile.py's check of the site's profile table (_ext/profiles.py).
+# A Python-axis venv installs these pins of requirements.txt too.
+UNIT_EXTRA = ("Sphinx",)
+
+
+def unit_command(python=sys.executable, extra=()):
+    return [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, "tests/unit"]
+
+
+def unit_env(name, base=None):
+    """The unit suite's environment under a variation: the variation's variables, the quick profile, no progress bars,
+    and NNDL_WORKERS as the caller has it (variation_env's choice is for notebooks running side by side)."""
+    base = dict(os.environ if base is None else base)
+    env = variation_env(name, base)
+    env.pop("NNDL_WORKERS", None)
+    if "NNDL_WORKERS" in base:
+        env["NNDL_WORKERS"] = base["NNDL_WORKERS"]
+    return env
+
+
 def variation_env(name, base=None):
     env = dict(os.environ if base is None else base)
     for key in CONTROLLED:
@@ -110,9 +137,11 @@ def find_python(version):
 
 
 def venv_requirements(root=ROOT):
-    """What a Python-axis venv installs: the notebooks' pins and requirements.txt's pins of nbval and pytest."""
+    """What a Python-axis venv installs: the notebooks' pins and requirements.txt's pins of nbval, pytest and
+    UNIT_EXTRA."""
+    names = "|".join(re.escape(name) for name in ("nbval", "pytest", *UNIT_EXTRA))
     pins = [line.strip() for line in (root / "requirements.txt").read_text().splitlines()
-            if re.match(r"(nbval|pytest)==", line.strip())]
+            if re.match(rf"({names})==", line.strip())]
     return ["-r", str(root / "requirements-notebooks.txt"), *pins]
 
 
@@ -122,7 +151,8 @@ def python_venv(version, interpreter, root=ROOT, log=print):
     venv = root / "_build" / "pyvenvs" / version
     python = venv / "bin" / "python"
     key = hashlib.sha256("\n".join([os.path.realpath(interpreter), (root / "requirements.txt").read_text(),
-                                    (root / "requirements-notebooks.txt").read_text()]).encode()).hexdigest()
+                                    (root / "requirements-notebooks.txt").read_text(),
+                                    *venv_requirements(root)]).encode()).hexdigest()
     stamp = venv / ".installed"
     if python.is_file() and stamp.is_file() and stamp.read_text() == key:
         log(f"{venv}: up to date")
@@ -151,11 +181,12 @@ def python_axis(versions, root=ROOT):
 
 
 def in_venv(version, interpreter, pytest_args):
-    """--in-venv: make (or reuse) the version's venv, then run nbval there with the repository's nndl."""
+    """--in-venv: make (or reuse) the version's venv, then run pytest (nbval or the unit suite) there with the
+    repository's nndl."""
     python = python_venv(version, interpreter, log=lambda text: print(text, flush=True))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    print(f"nbval with {python} ({subprocess.check_output([str(python), '--version'], text=True).strip()})",
+    print(f"pytest with {python} ({subprocess.check_output([str(python), '--version'], text=True).strip()})",
           flush=True)
     return subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
 
@@ -163,6 +194,36 @@ def in_venv(version, interpreter, pytest_args):
 def describe(name):
     env = VARIATIONS[name]
     return " ".join(f"{k}={v}" for k, v in env.items()) or "(environment unchanged)"
+
+
+def plan(names, pythons, notebooks, suites=SUITES):
+    """The runs: for each variation name and each found Python other than this one, an nbval run and a unit-suite run
+    (those of `suites`). Returns (jobs, {job name: what it runs on})."""
+    jobs, about = [], {}
+    for name in names:
+        if "nbval" in suites:
+            about[name] = describe(name)
+            jobs.append(Job(name, nbval_command(notebooks), variation_env(name),
+                            about=f"{describe(name)}: nbval on {len(notebooks)} notebooks"))
+        if "unit" in suites:
+            about[f"unit-{name}"] = describe(name)
+            jobs.append(Job(f"unit-{name}", unit_command(), unit_env(name), about=f"{describe(name)}: tests/unit"))
+    for version, interpreter, why in python_axis(pythons):
+        print(f"python{version}: {why}{' (' + interpreter + ')' if interpreter else ''}")
+        if not interpreter or interpreter == sys.executable:
+            continue
+        where = f"Python {version} in _build/pyvenvs/{version}/ ({interpreter})"
+        in_venv_job = [sys.executable, str(Path(__file__).resolve()), "--in-venv", version, interpreter]
+        if "nbval" in suites:
+            name = f"python{version}"
+            about[name] = where
+            jobs.append(Job(name, in_venv_job + nbval_command(notebooks)[3:], variation_env("default"),
+                            about=f"{where}: nbval on {len(notebooks)} notebooks"))
+        if "unit" in suites:
+            name = f"unit-python{version}"
+            about[name] = where
+            jobs.append(Job(name, in_venv_job + unit_command()[3:], unit_env("default"), about=f"{where}: tests/unit"))
+    return jobs, about
 
 
 def main(argv=None):
@@ -173,7 +234,9 @@ def main(argv=None):
                         help="a variation to run (repeatable; default: all)")
     parser.add_argument("-p", "--python", action="append", choices=supported_pythons(),
                         help="a supported Python version to run (repeatable; default: all found)")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="how many nbval processes run at a time")
+    parser.add_argument("-s", "--suite", action="append", choices=SUITES,
+                        help="nbval or unit (repeatable; default: both)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="how many pytest processes run at a time")
     parser.add_argument("--list", action="store_true", help="list the variations and the Pythons, and exit")
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--in-venv"]:  # one job of the Python axis, started below: --in-venv VERSION PYTHON PYTEST-ARGS...
@@ -184,33 +247,21 @@ def main(argv=None):
             print(f"{name:12s} {describe(name)}")
         for version, interpreter, why in python_axis(supported_pythons()):
             print(f"{'python' + version:12s} {interpreter or '':40s} {why}")
+        print(f"each of them runs: {', '.join(SUITES)} (-s to choose)")
         return 0
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
     both = not args.variation and not args.python
     names = args.variation or (list(VARIATIONS) if both else [])
     pythons = args.python or (supported_pythons() if both else [])
-    notebooks = args.notebooks or notebooks_under()
+    jobs, about = plan(names, pythons, args.notebooks or notebooks_under(), tuple(args.suite or SUITES))
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-
-    jobs = [Job(name, nbval_command(notebooks), variation_env(name),
-                about=f"{describe(name)}: nbval on {len(notebooks)} notebooks") for name in names]
-    about = {name: describe(name) for name in names}
-    for version, interpreter, why in python_axis(pythons):
-        print(f"python{version}: {why}{' (' + interpreter + ')' if interpreter else ''}")
-        if interpreter and interpreter != sys.executable:
-            name = f"python{version}"
-            command = [sys.executable, str(Path(__file__).resolve()), "--in-venv", version, interpreter,
-                       *nbval_command(notebooks)[3:]]
-            about[name] = f"Python {version} in _build/pyvenvs/{version}/ ({interpreter})"
-            jobs.append(Job(name, command, variation_env("default"), about=f"{about[name]}: nbval on "
-                            f"{len(notebooks)} notebooks"))
     started = time.monotonic()
     outcomes = run_jobs(jobs, LOG_DIR, slots=args.jobs)
     print(f"\nportability: {len(jobs)} runs in {time.monotonic() - started:.0f} s "
           f"(load average {os.getloadavg()[0]:.1f})")
     for name, outcome in outcomes.items():
-        print(f"  {name:12s} {'passed' if outcome.passed else 'FAILED':7s} {outcome.seconds:5.0f} s "
+        print(f"  {name:18s} {'passed' if outcome.passed else 'FAILED':7s} {outcome.seconds:5.0f} s "
               f"({outcome.cpu_seconds:4.0f} s of CPU)   {about[name]}")
     return 0 if all(outcome.passed for outcome in outcomes.values()) else 1
 

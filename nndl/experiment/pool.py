@@ -53,6 +53,22 @@ def default_workers():
         return os.cpu_count() or 1
 
 
+@contextmanager
+def single_threaded():
+    """with 块里 Paddle 的 CPU 计算只用一个线程，与工作进程相同；之后恢复调用者的线程数。
+
+    线程数不同，矩阵乘法等的求和顺序就不同，结果差在最低几位：`OMP_NUM_THREADS=4` 的进程里 `workers=0` 训练出的
+    记录与工作进程的不再逐位相同。Paddle 在导入时从 `OMP_NUM_THREADS` 取线程数（没有设置时把它设为 1），Paddle
+    没有读取当前线程数的接口，所以结束时按这个变量恢复。
+    """
+    paddle.base.core.set_num_threads(1)
+    try:
+        yield
+    finally:
+        value = os.environ.get("OMP_NUM_THREADS", "").strip()
+        paddle.base.core.set_num_threads(int(value) if value.isdigit() and int(value) > 0 else 1)
+
+
 class Live:
     """在本进程里构建好的一个配置的可训练对象。
 
@@ -83,14 +99,15 @@ class Live:
         return float(getattr(self.trainable, "unit_cost", 1.0))
 
     def train_unit(self, unit, report=None):
-        """在 `unit_seed(seed, unit)` 下训练第 `unit` 个单位，返回规范化（JSON 往返）后的记录。"""
+        """在 `unit_seed(seed, unit)` 下、只用一个线程（`single_threaded`，在哪个进程里都一样）训练第 `unit` 个单位，
+        返回规范化（JSON 往返）后的记录。"""
         if unit != self.done:
             raise RuntimeError(f"内部错误：配置 {self.config.name!r} 已完成 {self.done} 个单位，却要训练第 {unit} 个")
         has_hook = hasattr(self.trainable, "progress_hook")
         if has_hook:
             self.trainable.progress_hook = report
         try:
-            with self._namespace():
+            with self._namespace(), single_threaded():
                 seed_all(unit_seed(self.config.seed, unit))
                 record = self.trainable.train_unit(unit)
         finally:

@@ -6,11 +6,18 @@ The setting makes every branch of the rule happen: 70 samples in batches of 16 (
 steps, eval_steps=4, so the model is evaluated at the end of epoch 0 (step 4), in the middle of epochs 1 and 2
 (steps 8, 12) and at the last step (14, not a multiple of 4). Dropout makes train/eval mode matter, Adam makes the
 optimizer state matter, and the dev set (45 samples) also ends in a tail batch.
+
+Both sides running the same nndl.loops code, their agreement alone would also hold for a wrong loop (with
+`optimizer.clear_grad()` dropped every comparison between them still passes). So both are also compared with the
+training written out here by hand, in plain Paddle: forward, loss, backward, step, clear_grad, and an evaluation
+whose accuracy is counted with NumPy. On the same machine the same Paddle operations in the same order give the same
+bits, so the comparison with the reference is exact too.
 """
 
 import io
 from contextlib import redirect_stdout
 
+import numpy as np
 import paddle
 import paddle.nn.functional as F
 import pytest
@@ -63,6 +70,49 @@ def train_trainable():
     return trainable, records
 
 
+def train_by_hand():
+    """The reference: the same model, optimizer, batches and dropout masks, trained by a loop written out here.
+    Returns (step losses [(step, loss)], epoch losses, dev evaluations [(step, accuracy, loss)], the model)."""
+    train, dev = data()
+    model, optimizer = model_and_optimizer()
+    paddle.seed(1)
+    step_losses, epoch_losses, evaluations, step = [], [], [], 0
+    for _ in range(NUM_EPOCHS):
+        model.train()
+        losses = []
+        for X, y in batches(*train):
+            loss = F.binary_cross_entropy_with_logits(model(X), y)
+            losses.append(loss.item())
+            step_losses.append((step, losses[-1]))
+            loss.backward()
+            optimizer.step()
+            optimizer.clear_grad()
+            if step in EXPECTED_EVAL_STEPS:
+                evaluations.append((step, *evaluate_by_hand(model, dev)))
+                model.train()
+            step += 1
+        epoch_losses.append(sum(losses) / len(losses))
+    return step_losses, epoch_losses, evaluations, model
+
+
+def evaluate_by_hand(model, dev):
+    """Accuracy (a logit >= 0 predicts class 1) counted with NumPy over all dev samples, and the mean batch loss."""
+    model.eval()
+    correct, count, losses = 0, 0, []
+    with paddle.no_grad():
+        for X, y in batches(*dev):
+            logits = model(X)
+            losses.append(F.binary_cross_entropy_with_logits(logits, y).item())
+            correct += int(((logits.numpy() >= 0).astype(np.int64) == y.numpy().astype(np.int64)).sum())
+            count += y.shape[0]
+    return correct / count, sum(losses) / len(losses)
+
+
+@pytest.fixture(scope="module")
+def by_hand():
+    return train_by_hand()
+
+
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     runner, dev = train_runner(tmp_path_factory.mktemp("contract"))
@@ -106,6 +156,24 @@ def test_final_models_evaluate_identically(both):
     score, loss = runner.evaluate(batches(*dev))
     assert (score, loss) == trainable.evaluate()
     assert (score, loss) == (runner.dev_scores[-1], runner.dev_losses[-1][1])  # evaluated after the last step
+
+
+def test_runner_equals_a_loop_written_out_by_hand(both, by_hand):
+    runner, dev, _, _ = both
+    step_losses, epoch_losses, evaluations, _ = by_hand
+    assert runner.train_step_losses == step_losses
+    assert runner.train_epoch_losses == epoch_losses
+    assert list(zip(runner.dev_scores, runner.dev_losses)) == [(score, (step, loss)) for step, score, loss in evaluations]
+    assert len({loss for _, loss in step_losses}) == len(step_losses)  # the losses move: not a constant compared
+
+
+def test_trainable_equals_a_loop_written_out_by_hand(both, by_hand):
+    _, dev, trainable, records = both
+    step_losses, epoch_losses, evaluations, model = by_hand
+    assert [tuple(pair) for record in records for pair in record["step_losses"]] == step_losses
+    assert [record["train_loss"] for record in records] == epoch_losses
+    assert [tuple(entry) for record in records for entry in record["dev"]] == evaluations
+    assert trainable.evaluate() == evaluate_by_hand(model, dev)
 
 
 def test_the_evaluation_rule():

@@ -69,7 +69,7 @@ def data_copy(tmp_path):
 
 def test_missing_file_names_file_checksum_and_fix(data_copy):
     (data_copy / "t10k-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(MnistFileError) as caught:
+    with pytest.raises(MnistFileError, match="找不到 MNIST 文件") as caught:
         load_mnist("test", data_dir=data_copy)
     message = str(caught.value)
     assert "t10k-labels-idx1-ubyte.gz" in message and "27ae3e4e09519cfbb04c329615203637" in message
@@ -96,7 +96,7 @@ def test_repaired_file_is_accepted_again(data_copy):
     path = data_copy / "t10k-labels-idx1-ubyte.gz"
     original = path.read_bytes()
     path.write_bytes(b"not gzip")
-    with pytest.raises(MnistFileError):
+    with pytest.raises(MnistFileError, match=r"t10k-labels-idx1-ubyte\.gz 无法解压"):
         load_mnist_arrays("test", data_dir=data_copy)
     path.write_bytes(original)
     assert load_mnist_arrays("test", 10, data_dir=data_copy)[1].tolist() == FIRST_LABELS["test"]

@@ -12,6 +12,7 @@ from nndl.sections import s7_3_5_comparison as compare
 from nndl.sections import s7_3_exercises as mnist_tasks
 from nndl.op import AdaDelta, Nesterov, OptimizedFunction, OptimizedFunction3D
 from nndl.loops import train_f
+from nndl.trajectory import Trajectory
 
 
 # ---------- the comparison recipe: AdaDelta and Nesterov join the comparison ----------
@@ -33,17 +34,19 @@ def test_extra_optimizers_differ_only_in_learning_rate_across_experiments(name):
 
 
 def test_run_2d_and_3d_with_the_extra_optimizers_match_direct_runs():
+    """A run's losses are its Trajectory's: train_f's values before each update, then the one after the last."""
     runs = compare.run_2d(names=("AdaDelta", "Nesterov"))
     for name, make in {"AdaDelta": lambda m: AdaDelta(1.0, m, 0.9, 1e-3), "Nesterov": lambda m: Nesterov(0.01, m, 0.9)}.items():
         model = OptimizedFunction(paddle.to_tensor([0.2, 2.0]))
-        _, losses = train_f(model, make(model), paddle.to_tensor([3.0, 4.0]), 50)
-        assert runs[name].losses == losses
+        all_x, losses = train_f(model, make(model), paddle.to_tensor([3.0, 4.0]), 50)
+        assert runs[name].losses[:50] == losses and len(runs[name].losses) == 51
+        assert runs[name].losses == list(Trajectory.from_run(model, all_x, losses, 50).losses)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         runs_3d = compare.run_3d(names=("AdaDelta", "Nesterov"))
         model = OptimizedFunction3D()
-        _, losses = train_f(model, Nesterov(0.01, model, 0.9), paddle.to_tensor([2.0, 3.0]), 150)
-    assert runs_3d["Nesterov"].losses == losses
+        all_x, losses = train_f(model, Nesterov(0.01, model, 0.9), paddle.to_tensor([2.0, 3.0]), 150)
+    assert runs_3d["Nesterov"].losses == list(Trajectory.from_run(model, all_x, losses, 150).losses)
     assert not runs_3d["AdaDelta"].warnings
 
 
@@ -79,6 +82,34 @@ def test_profiles_and_configs():
     assert all(c.seed == 3 for c in configs)
 
 
+def dev_accuracy_and_loss_by_hand(model, num_test, batch_size):
+    """Accuracy (argmax of the logits, counted with NumPy) and mean batch cross-entropy (log-softmax in float64) on
+    the first `num_test` MNIST test images, in the batches LayerTrainable evaluates in (so every logit is the same
+    float32 number and no argmax can tie differently). The loss is float32 in the trainable: rel=1e-5 above."""
+    from nndl.data import load_mnist_arrays
+
+    images, labels = load_mnist_arrays("test", num_test)
+    X = paddle.to_tensor((images / np.float32(255)).reshape(-1, 1, 28, 28))
+    model.eval()
+    correct, losses = 0, []
+    with paddle.no_grad():
+        for start in range(0, num_test, batch_size):
+            logits = model(X[start:start + batch_size]).numpy().astype(np.float64)
+            y = labels[start:start + batch_size]
+            correct += int((logits.argmax(axis=1) == y).sum())
+            shifted = logits - logits.max(axis=1, keepdims=True)
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            losses.append(-log_p[np.arange(len(y)), y].mean())
+    return correct / num_test, float(np.mean(losses))
+
+
+def lenet_weight_norm_by_hand(model):
+    """‖(conv1, conv2, fc1, fc2, fc3 weights)‖₂ in float64, the five weights named one by one (no biases)."""
+    weights = [model.features[0].weight, model.features[3].weight, model.fc[0].weight, model.fc[1].weight,
+               model.fc[2].weight]
+    return float(np.sqrt(sum((w.numpy().astype(np.float64) ** 2).sum() for w in weights)))
+
+
 def test_trainable_records_loss_dev_and_weight_norm_and_resumes_exactly():
     """Two units in one go equal one unit, a state round trip (a fresh build), then the second unit."""
     kwargs = dict(optimizer="AdamW", lr=0.001, num_train=128, num_test=64, num_epochs=2,
@@ -95,8 +126,12 @@ def test_trainable_records_loss_dev_and_weight_norm_and_resumes_exactly():
     np.random.seed(11)
     r1 = a.train_unit(1)
     assert len(r0["step_losses"]) == 4 and r1["step_losses"][0][0] == 4
-    assert r0["dev"] and all(0 <= score <= 1 for _, score, _ in r0["dev"])
-    assert r1["weight_norm"] > 0
+    assert [step for step, _, _ in r0["dev"] + r1["dev"]] == [2, 4, 6, 7]  # every 2 steps and the last (7)
+    # The last evaluation and the weight norm describe the final model: recomputed here from its parameters.
+    _, score, loss = r1["dev"][-1]
+    assert (score, loss) == pytest.approx(dev_accuracy_and_loss_by_hand(a.inner.model, 64, 32), rel=1e-5)
+    assert score == dev_accuracy_and_loss_by_hand(a.inner.model, 64, 32)[0]  # a count: exact
+    assert r1["weight_norm"] == pytest.approx(lenet_weight_norm_by_hand(a.inner.model), rel=1e-12)
 
     b = fresh()
     np.random.seed(10)

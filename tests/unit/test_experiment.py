@@ -26,7 +26,7 @@ import nndl.experiment.driver as driver
 import nndl.experiment.store as store_module
 from nndl.experiment import (CheckpointError, Config, ExperimentError, LayerTrainable, Results, mnist_tensors, run,
                              runs_dir, unit_seed)
-from nndl.experiment.pool import Live
+from nndl.experiment.pool import Live, single_threaded
 from nndl.experiment.progress import progress_mode
 from nndl.experiment.scheduler import Status, all_done, choose_next, remaining_cost, simulate
 from nndl.experiment.store import CheckpointStore, file_name
@@ -108,6 +108,39 @@ def test_resuming_from_checkpoints_equals_an_uninterrupted_run(reference, tmp_pa
         assert store.load(config)["records"] == reference[config.name].records
 
 
+def test_a_caller_with_more_threads_gets_the_single_threaded_records(reference, monkeypatch):
+    """Paddle's CPU kernels sum in another order with more threads: before Live trained each unit single-threaded,
+    workers=0 in a process with OMP_NUM_THREADS=4 gave mlp-adam-shuffle other last bits than the workers (one
+    thread each), so "bit-identical however the work is split" depended on the caller's thread count."""
+    import paddle
+
+    threads = int(os.environ.get("OMP_NUM_THREADS") or 1)  # this process's count (Paddle sets 1 when unset)
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    paddle.base.core.set_num_threads(4)
+    try:
+        results = run(CONFIGS[1:2], workers=0, progress=False)
+    finally:
+        paddle.base.core.set_num_threads(threads)
+    assert results["mlp-adam-shuffle"].records == reference["mlp-adam-shuffle"].records
+
+
+@pytest.mark.parametrize("omp, restored", [("3", 3), (None, 1), ("", 1)])
+def test_single_threaded_restores_the_callers_thread_count(monkeypatch, omp, restored):
+    """Paddle reads its thread count from OMP_NUM_THREADS (setting "1" when it is unset) and has no getter: after a
+    unit, that count comes back, so a caller with 4 threads is not left with one."""
+    import paddle
+
+    calls = []
+    monkeypatch.setattr(paddle.base.core, "set_num_threads", calls.append)
+    if omp is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    with single_threaded():
+        calls.append("inside")
+    assert calls == [1, "inside", restored]
+
+
 def test_rerunning_a_finished_run_trains_nothing(reference, tmp_path, monkeypatch):
     run(CONFIGS[:1], out_dir=tmp_path, workers=0, progress=False)
 
@@ -121,7 +154,8 @@ def test_rerunning_a_finished_run_trains_nothing(reference, tmp_path, monkeypatc
 
 def test_trainable_loads_the_final_state(reference):
     trainable = reference["cnn-sgd"].trainable()
-    score, loss = trainable.evaluate()
+    with single_threaded():  # as the record's evaluation ran: other thread counts sum in another order
+        score, loss = trainable.evaluate()
     last_step, last_score, last_loss = reference["cnn-sgd"].records[-1]["dev"][-1]
     assert (score, loss) == (last_score, last_loss)
 
@@ -255,7 +289,7 @@ def test_sigterm_stops_the_workers_keeps_the_checkpoint_and_says_how_to_continue
 
 def test_a_failing_configuration_keeps_the_others(reference):
     bad = Config("bad", "experiment_builders:failing", {"at": 1}, units=3)
-    with pytest.raises(ExperimentError) as info:
+    with pytest.raises(ExperimentError, match="1 个配置没有训练完") as info:
         run([bad, CONFIGS[0]], workers=0, progress=False)
     message, results = str(info.value), info.value.results
     assert "'bad'" in message and "第 1 个单位" in message and "deliberate failure at unit 1" in message
@@ -297,7 +331,7 @@ def test_a_truncated_or_corrupt_checkpoint_names_the_file_and_both_ways_out(tmp_
     blob = path.read_bytes()
     for damaged in (blob[:-7], blob[:40], blob[:-3] + bytes([blob[-3] ^ 1]) + blob[-2:], b"", b"garbage"):
         path.write_bytes(damaged)
-        with pytest.raises(CheckpointError) as info:
+        with pytest.raises(CheckpointError, match=r"截断或损坏|不是本运行器写的检查点|无法读出") as info:
             run([COUNTER], out_dir=tmp_path, workers=0, progress=False)
         message = str(info.value)
         assert str(path) in message and "删除" in message and "fresh=True" in message and "--fresh" in message
@@ -312,7 +346,7 @@ def test_a_truncated_or_corrupt_checkpoint_names_the_file_and_both_ways_out(tmp_
 def test_a_checkpoint_with_other_settings_names_the_setting(tmp_path, change, named):
     run([COUNTER], out_dir=tmp_path, workers=0, progress=False)
     other = Config(**{**COUNTER.to_dict(), **change})
-    with pytest.raises(CheckpointError) as info:
+    with pytest.raises(CheckpointError, match="是用不同的设置写的") as info:
         run([other], out_dir=tmp_path, workers=0, progress=False)
     assert named in str(info.value) and "fresh=True" in str(info.value)
     assert run([other], out_dir=tmp_path, workers=0, progress=False, fresh=True)["counter"].finished
@@ -610,11 +644,23 @@ def test_runs_are_git_ignored():
 
 
 def test_mnist_tensors():
+    """Every request is checked against the arrays read directly, in an order that exposes a cache keyed on less
+    than (split, num_samples) whatever the tests before this one asked for: 50, then 30 and 70 of the same split
+    (a cache ignoring the count returns 50 rows), then the other split (a cache ignoring the split)."""
+    from nndl.data import load_mnist_arrays
+
+    def assert_first(split, n, images, labels):
+        expected_images, expected_labels = load_mnist_arrays(split, n)
+        assert images.shape == [n, 1, 28, 28] and str(images.dtype).endswith("float32")
+        assert labels.shape == [n, 1] and str(labels.dtype).endswith("int64")
+        np.testing.assert_array_equal(images.numpy(), (expected_images / np.float32(255)).reshape(n, 1, 28, 28))
+        np.testing.assert_array_equal(labels.numpy()[:, 0], expected_labels)
+
     images, labels = mnist_tensors("test", 50)
-    assert images.shape == [50, 1, 28, 28] and str(images.dtype).endswith("float32")
-    assert labels.shape == [50, 1] and str(labels.dtype).endswith("int64")
-    assert 0.0 <= float(images.min()) and float(images.max()) <= 1.0
+    assert_first("test", 50, images, labels)
     assert mnist_tensors("test", 50)[0] is images  # cached per process
+    for split, n in (("test", 30), ("test", 70), ("train", 70), ("test", 70)):
+        assert_first(split, n, *mnist_tensors(split, n))
     with pytest.raises(ValueError, match="split"):
         mnist_tensors("dev", 10)
     with pytest.raises(ValueError, match="num_samples"):

@@ -12,6 +12,7 @@ import pytest
 
 import nndl.op
 from nndl import make_moons
+from nndl.check import backward_deviations
 from nndl.op import (MLP_3L, BatchGD, BinaryCrossEntropyWithLogits, Dropout, LinearLayer, Logistic,
                      MLP_3L_dropout, ReLU)
 
@@ -88,7 +89,7 @@ def test_linear_layer_rejects_bad_input_shape():
     layer = LinearLayer(3, 2)
     with pytest.raises(ValueError, match="inputs"):
         layer(paddle.randn([4, 2]))
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="先调用 forward 再调用 backward"):
         LinearLayer(3, 2).backward(paddle.randn([4, 2]))
 
 
@@ -334,30 +335,63 @@ def sgd_pair(weight_decay, lr, seed=9):
     return model, net
 
 
-@pytest.mark.parametrize("beta", [0.0, 0.001, 0.05])
-def test_batchgd_weight_decay_equals_paddle_sgd_l2decay(moons, beta):
-    """(1−β)θ − αg = θ − α(g + (β/α)θ)：BatchGD(weight_decay=β) 与 SGD(weight_decay=L2Decay(β/α)) 逐步相同。"""
+def batchgd_against_paddle_sgd(moons, beta, optimizer_class=BatchGD, lr=0.2, steps=50):
+    """每一步开始前把手写模型的参数复制给 Paddle 的网络（两边从同一点出发），各走一步，返回各步全部参数的最大偏差。
+
+    从同一点出发比较的是一步的更新公式：自由地各走 50 步时，两边的舍入差异会一步步累积（实测到 2e-6），ReLU 网络里
+    某个样本的净输入恰在 0 附近时，这点差异还可能让两边在这个样本上取不同的导数，结果取决于 CPU 的舍入。"""
     X, y = moons
-    lr = 0.2
     model, net = sgd_pair(beta, lr)
-    opt = BatchGD(lr, model, weight_decay=beta)
+    opt = optimizer_class(lr, model, weight_decay=beta)
     loss_fn = BinaryCrossEntropyWithLogits(model)
     popt = paddle.optimizer.SGD(learning_rate=lr, parameters=net.parameters(),
                                 weight_decay=paddle.regularizer.L2Decay(beta / lr) if beta else None)
+    pairs = list(zip((model.fc1, model.fc2, model.fc3), (net[0], net[2], net[4])))
     worst = 0.0
-    for _ in range(50):
+    for _ in range(steps):
+        for ours, theirs in pairs:
+            theirs.weight.set_value(ours.params["W"])
+            theirs.bias.set_value(ours.params["b"].reshape([-1]))
         loss_fn(model(X), y)
         loss_fn.backward()
         opt.step()
-        loss = reference_bce(net(X), y)
-        loss.backward()
+        reference_bce(net(X), y).backward()
         popt.step()
         popt.clear_grad()
-        for ours, theirs in zip((model.fc1, model.fc2, model.fc3), (net[0], net[2], net[4])):
+        for ours, theirs in pairs:
             worst = max(worst, float(np.abs(ours.params["W"].numpy() - theirs.weight.numpy()).max()),
                         float(np.abs(ours.params["b"].numpy().ravel() - theirs.bias.numpy()).max()))
-    # 50 步 float32 更新的舍入累积；公式差一点（如偏置不衰减、β/α 写成 β）会差 1e-3 以上
-    assert worst < 1e-4, worst
+    return worst
+
+
+# 一步更新的偏差：几个 float32 ulp（参数 ~1，实测不超过 2.4e-7）；下面两个看似合理的错误在 β = 0.05 时差 0.015 以上。
+ONE_STEP_TOL = 1e-5
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.001, 0.05])
+def test_batchgd_weight_decay_equals_paddle_sgd_l2decay(moons, beta):
+    """(1−β)θ − αg = θ − α(g + (β/α)θ)：BatchGD(weight_decay=β) 与 SGD(weight_decay=L2Decay(β/α)) 逐步相同。"""
+    worst = batchgd_against_paddle_sgd(moons, beta)
+    assert worst < ONE_STEP_TOL, worst
+
+
+class DecayTimesLr(BatchGD):
+    """看似合理的错误：衰减也乘学习率，(1 − αβ)θ − αg。"""
+
+    def update(self, x, g, state):
+        return (1 - self.init_lr * self.weight_decay) * x - self.init_lr * g
+
+
+class BiasNotDecayed(BatchGD):
+    """看似合理的错误：只衰减权重（偏置形状为 [1, n]）。"""
+
+    def update(self, x, g, state):
+        return x - self.init_lr * g if x.shape[0] == 1 else (1 - self.weight_decay) * x - self.init_lr * g
+
+
+@pytest.mark.parametrize("wrong", [DecayTimesLr, BiasNotDecayed])
+def test_a_wrong_weight_decay_fails_the_comparison(moons, wrong):
+    assert batchgd_against_paddle_sgd(moons, 0.05, wrong) > ONE_STEP_TOL
 
 
 def test_mlp_params_and_grads_are_views_of_the_layers():
@@ -377,7 +411,7 @@ def test_mlp_params_and_grads_are_views_of_the_layers():
     assert all(model.grads[k] is getattr(model, k[:3]).grads[k[4:]] for k in keys)
     model.fc1.grads = {"W": paddle.zeros([2, 4])}  # 换掉整个字典：视图读的是层当时的字典
     assert "fc1.b" not in model.grads and model.grads["fc1.W"].shape == [2, 4]
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="fc4.W"):
         model.params["fc4.W"] = new
 
 
@@ -445,3 +479,59 @@ def test_linear_layer_and_73_linear_agree_on_mse_gradient():
     new.backward((z - y) / 16)
     close(new.grads["W"], old.grads["W"])
     close(new.grads["b"].reshape([-1]), old.grads["b"])
+
+
+# --- nndl.check.backward_deviations: the checker 7.6 prints, itself checked ---------------------------------------
+
+DEVIATION_KEYS = ["LinearLayer", "ReLU", "Logistic", "MLP_3L + BCE", "MLP_3L + BCE + L2 (lambda=0.7)",
+                  "MLP_3L_dropout (p=0.3) + BCE"]
+
+
+# 7.6's check cell: float32 sums of up to 200 products of O(1) numbers round to ~1e-6 (measured up to 4.8e-7); each
+# wrong backward below gives 0.08 or more (measured), so the bound 1e-3 for "sees it" lies between.
+CHECK_TOL, SEES_IT = 1e-5, 1e-3
+
+
+def test_backward_deviations_of_the_right_backwards_are_rounding(moons):
+    deviations = backward_deviations(*moons, 0.7, 0.3)
+    assert list(deviations) == DEVIATION_KEYS
+    assert max(deviations.values()) < CHECK_TOL, deviations
+
+
+_linear_backward, _bce_backward = LinearLayer.backward, BinaryCrossEntropyWithLogits.backward
+
+
+def _mean_bias_grad(self, grads):  # ∂L/∂b summed over the batch → averaged
+    dX = _linear_backward(self, grads)
+    self.grads["b"] = self.grads["b"] / grads.shape[0]
+    return dX
+
+
+def _l2_without_n(self):  # the ℓ2 term's gradient λW instead of λW/N
+    _bce_backward(self)
+    if self.lambd > 0:
+        N = self.predicts.shape[0]
+        for layer in (layer for layer in self.model.layers if isinstance(getattr(layer, "params", None), dict)):
+            layer.grads["W"] = layer.grads["W"] + (N - 1) * self.lambd / N * layer.params["W"]
+
+
+WRONG_BACKWARDS = {  # (class, plausible wrong backward, the entries that must see it)
+    "bias gradient averaged": (LinearLayer, _mean_bias_grad, ["LinearLayer", "MLP_3L + BCE"]),
+    "ReLU passes every gradient": (ReLU, lambda self, grads: grads * (self.outputs >= 0).astype(grads.dtype),
+                                   ["ReLU", "MLP_3L + BCE"]),
+    "Logistic without (1 - σ)": (Logistic, lambda self, grads: grads * self.outputs, ["Logistic"]),
+    "dropout without 1/(1-p)": (Dropout, lambda self, grads: grads if self.mask is None else grads * self.mask,
+                                ["MLP_3L_dropout (p=0.3) + BCE"]),
+    "l2 without 1/N": (BinaryCrossEntropyWithLogits, _l2_without_n, ["MLP_3L + BCE + L2 (lambda=0.7)"]),
+}
+
+
+@pytest.mark.parametrize("bug", WRONG_BACKWARDS)
+def test_backward_deviations_see_a_wrong_backward(moons, monkeypatch, bug):
+    """The checker compares with Paddle's autograd, not with the hand-written gradient itself: each plausible wrong
+    backward shows up as a deviation of 0.08 or more in the entries that use it (a checker that compared a gradient with
+    itself, or returned zeros, would report 0 here and pass every wrong backward in 7.6's check cell)."""
+    cls, wrong, keys = WRONG_BACKWARDS[bug]
+    monkeypatch.setattr(cls, "backward", wrong)
+    deviations = backward_deviations(*moons, 0.7, 0.3)
+    assert all(deviations[key] > SEES_IT for key in keys), deviations

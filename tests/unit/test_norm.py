@@ -66,6 +66,46 @@ def test_paddle_check_catches_swapped_momentum(monkeypatch):
     assert deviation["moving_mean"] > 0.1  # … the moving averages are not
 
 
+class DetachedStatisticsLayerNorm(LayerNorm):
+    """A plausible slip: the statistics computed without gradient (as if constants). Same output, another gradient."""
+
+    def forward(self, X):
+        axes = [-1] if X.ndim in (2, 3) else [1, 2, 3]
+        mean = paddle.mean(X, axis=axes, keepdim=True).detach()
+        std = paddle.sqrt(paddle.mean((X - mean) ** 2, axis=axes, keepdim=True) + self.eps).detach()
+        return self.gamma * (X - mean) / std + self.beta
+
+
+class DetachedStatisticsBatchNorm(BatchNorm):
+    def forward(self, X, train_mode=True):
+        if not train_mode:
+            return super().forward(X, train_mode)
+        axes, shape = ([0], [1, -1]) if X.ndim == 2 else ([0, 2, 3], [1, -1, 1, 1])
+        mean = paddle.mean(X, axis=axes, keepdim=True).detach()
+        var = paddle.mean((X - mean) ** 2, axis=axes, keepdim=True).detach()
+        with paddle.no_grad():
+            m = self.momentum
+            self.moving_mean.set_value(m * self.moving_mean + (1 - m) * mean.reshape([-1]))
+            self.moving_variance.set_value(m * self.moving_variance + (1 - m) * var.reshape([-1]))
+        X_hat = (X - mean) / paddle.sqrt(var + self.eps)
+        return self.gamma.reshape(shape) * X_hat + self.beta.reshape(shape)
+
+
+@pytest.mark.parametrize("compare, wrong, name, shape", [
+    (compare_layernorm_with_paddle, DetachedStatisticsLayerNorm, "LayerNorm", [8, 20, 7, 7]),
+    (compare_batchnorm_with_paddle, DetachedStatisticsBatchNorm, "BatchNorm", [16, 8, 7, 7]),
+])
+def test_paddle_checks_compare_the_input_gradient(monkeypatch, compare, wrong, name, shape):
+    """The checkers compare our gradient with Paddle's, not with itself: statistics without gradient give the same
+    output and moving averages, but an input gradient that differs by far more than GRAD_TOL (measured 0.047 and
+    0.083)."""
+    import nndl.check.norm
+    monkeypatch.setattr(nndl.check.norm, name, wrong)
+    deviation = compare(shape)
+    assert deviation["output" if name == "LayerNorm" else "train_output"] < OUTPUT_TOL
+    assert deviation["grad"] > 100 * GRAD_TOL, deviation
+
+
 # ---------------------------------------------------------------- what the operators compute
 
 def test_batchnorm_statistics_per_feature_and_per_channel():
@@ -102,16 +142,26 @@ def test_batchnorm_moving_average_formula_and_test_mode():
     np.testing.assert_array_equal(bn.moving_mean.numpy(), before)  # test mode leaves them alone
 
 
-def test_layernorm_statistics_per_sample():
-    paddle.seed(3)
-    X = 5 + 3 * paddle.randn([7, 30])
-    Y = LayerNorm(gamma=2.0, beta=-1.0)(X).numpy()
-    np.testing.assert_allclose(Y.mean(axis=1), -1.0, atol=1e-5)
-    np.testing.assert_allclose(Y.std(axis=1), 2.0, rtol=1e-5)
-    X = 5 + 3 * paddle.randn([4, 3, 5, 5])
-    Y = LayerNorm()(X).numpy()
-    np.testing.assert_allclose(Y.mean(axis=(1, 2, 3)), 0.0, atol=1e-5)
-    np.testing.assert_allclose(Y.std(axis=(1, 2, 3)), 1.0, rtol=1e-5)
+def layernorm_by_hand(X, axes, eps=1e-7, gamma=1.0, beta=0.0):
+    """(X − mean) / sqrt(var + ε) · γ + β over `axes` of each sample, in float64 with NumPy."""
+    X = X.astype(np.float64)
+    mean = X.mean(axis=axes, keepdims=True)
+    return (X - mean) / np.sqrt(((X - mean) ** 2).mean(axis=axes, keepdims=True) + eps) * gamma + beta
+
+
+@pytest.mark.parametrize("shape, axes", [([7, 30], (1,)), ([4, 6, 30], (2,)), ([4, 3, 5, 5], (1, 2, 3))])
+def test_layernorm_statistics_per_sample(shape, axes):
+    """Each sample is normalized over all its features (2-D), its last axis (3-D), or all its channels, rows and
+    columns together (4-D), compared element by element with the formula computed here. The input's offset (-6 to 6)
+    and scale (1 to 3) change along axis 1 (the features in 2-D, the positions in 3-D, the channels in 4-D),
+    so a normalization over other axes gives numbers O(1) away; statistics of the whole sample alone could not tell:
+    per-channel normalization also has mean 0 and std 1 per sample. Tolerance: outputs of size ~1–5 in float32,
+    whose x − mean loses at most offset/scale = 6 times float32's 1.2e-7 relative precision (~1e-6 · γ)."""
+    where = [1, shape[1]] + [1] * (len(shape) - 2)
+    offsets, scales = np.linspace(-6, 6, shape[1]).reshape(where), np.linspace(1, 3, shape[1]).reshape(where)
+    X = (offsets + scales * np.random.RandomState(3).randn(*shape)).astype(np.float32)
+    Y = LayerNorm(gamma=2.0, beta=-1.0)(paddle.to_tensor(X)).numpy()
+    np.testing.assert_allclose(Y, layernorm_by_hand(X, axes, gamma=2.0, beta=-1.0), atol=2e-5)
 
 
 # ---------------------------------------------------------------- the book's defects

@@ -114,6 +114,23 @@ def test_minibatch_train_fits_the_line():
     np.testing.assert_allclose(model.params["W"].numpy().ravel(), [0.5, 0.8], atol=0.05)
 
 
+def test_minibatch_train_records_each_batch_loss_and_their_epoch_mean():
+    """iter_loss[k] is the loss of batch k before its update (the first one recomputed here with NumPy from the initial
+    parameters); epoch_loss[e] is the mean of epoch e's batch losses (200 samples in batches of 64: 4 batches, the
+    last of 8), not, say, the last batch's loss."""
+    paddle.seed(0)
+    X = paddle.randn([200, 2])
+    y = paddle.matmul(X, paddle.to_tensor([[0.5], [0.8]])) + 0.01 * paddle.randn([200, 1])
+    model = Linear(2)
+    W0, b0 = model.params["W"].numpy().astype(np.float64), model.params["b"].numpy().astype(np.float64)
+    iter_loss, epoch_loss = train((X, y), 3, 64, model, paddle.nn.MSELoss(), SimpleBatchGD(0.1, model))
+    assert len(iter_loss) == 12 and len(epoch_loss) == 3
+    first = np.mean((X.numpy()[:64].astype(np.float64) @ W0 + b0 - y.numpy()[:64]) ** 2)
+    assert iter_loss[0] == pytest.approx(first, rel=1e-5)  # float32 against float64
+    assert epoch_loss == pytest.approx([np.mean(iter_loss[e * 4:(e + 1) * 4]) for e in range(3)], rel=1e-12)
+    assert len(set(iter_loss[:4])) == 4  # the batches' losses differ: a mean is not any one of them
+
+
 def test_minibatch_train_rejects_bad_input():
     model = Linear(2)
     X = paddle.randn([10, 2])

@@ -69,23 +69,28 @@ def test_function_values():
                                rtol=1e-6)
     np.testing.assert_allclose(function_values(OptimizedFunction3D(), x1, x2),
                                x1 ** 2 + x2 ** 2 + x2 ** 3 + x1 * x2, rtol=1e-6)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="不知道如何在网格上计算 Linear"):
         function_values(Linear(2), x1, x2)
-    with pytest.raises(ValueError):
+    # A 3-D function must be refused by the "2-D only" check itself, naming the shape, not by whatever error the grid
+    # computation raises further on.
+    with pytest.raises(ValueError, match=r"只能画二维函数，w 的形状为 \[3\]"):
         function_values(OptimizedFunction([1.0, 2.0, 3.0]), x1, x2)
 
 
-@pytest.mark.parametrize("bad", [np.zeros((0, 2)), np.zeros((3, 3)), np.zeros(4), np.array([[1.0, np.nan]])])
-def test_plot_2d_rejects_bad_trajectory(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("bad, message", [(np.zeros((0, 2)), r"轨迹的形状应为 \[步数, 2\].*\[0, 2\]"),
+                                          (np.zeros((3, 3)), r"轨迹的形状应为 \[步数, 2\].*\[3, 3\]"),
+                                          (np.zeros(4), r"轨迹的形状应为 \[步数, 2\].*\[4\]"),
+                                          (np.array([[1.0, np.nan]]), "轨迹中有非有限值")])
+def test_plot_2d_rejects_bad_trajectory(bad, message):
+    with pytest.raises(ValueError, match=message):
         plot_2d(OptimizedFunction([0.2, 2]), bad)
 
 
 def test_plot_2d_rejects_bad_arguments():
     model, path = OptimizedFunction([0.2, 2]), np.array([[3.0, 4.0]])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="至少需要一条轨迹"):
         plot_2d(model, [])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="labels 有 1 个，轨迹有 2 条"):
         plot_2d(model, [path, path], labels=["only one"])
     with pytest.raises(ValueError, match="xlim"):
         plot_2d(model, path, xlim=(5, -2))
@@ -108,19 +113,21 @@ def test_plot_loss_and_train_and_plot():
     np.testing.assert_allclose(left.get_lines()[0].get_ydata(), iter_loss)
     np.testing.assert_allclose(right.get_lines()[0].get_ydata(), epoch_loss)
     _render(fig)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"iter_loss 应为非空的一维序列，收到形状 \[0\]"):
         plot_loss([], [1.0])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"iter_loss 应为非空的一维序列，收到形状 \[1, 2\]"):
         plot_loss([[1.0, 2.0]], [1.0])
+    with pytest.raises(ValueError, match=r"epoch_loss 应为非空的一维序列"):
+        plot_loss([1.0], [])
 
 
 def test_plot_curves():
     fig = plot_curves({"a": [3.0, 2.0, 1.0], "b": [2.0, 1.5]}, title="t", logy=True)
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["a", "b"]
     _render(fig)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="curves 应为非空的"):
         plot_curves({})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"curves\['a'\] 应为非空的一维序列，收到形状 \[0\]"):
         plot_curves({"a": []})
 
 

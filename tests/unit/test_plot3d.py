@@ -17,7 +17,7 @@ import nndl  # noqa: E402,F401
 from nndl import plot3d  # noqa: E402
 from nndl.data import make_fitting_data  # noqa: E402
 from nndl.sections import s7_3_5_comparison as compare  # noqa: E402
-from nndl.trajectory import first_index  # noqa: E402
+from nndl.trajectory import Trajectory, first_index  # noqa: E402
 from nndl.op import Adagrad, Adam, Momentum, OptimizedFunction, OptimizedFunction3D, RMSprop, SimpleBatchGD  # noqa: E402
 from nndl.loops import train, train_f  # noqa: E402
 
@@ -188,8 +188,10 @@ def test_run_3d_matches_direct_runs_and_shares_x_init():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             xs, losses = train_f(model, make(model), paddle.to_tensor([2.0, 3.0]), 150)
-        np.testing.assert_array_equal(runs[name].points, xs.numpy())
-        assert runs[name].losses == losses
+        trajectory = Trajectory.from_run(model, xs, losses, 150)  # a run's rows are its Trajectory's
+        np.testing.assert_array_equal(runs[name].points, trajectory.points)
+        assert runs[name].losses == list(trajectory.losses)
+        np.testing.assert_array_equal(runs[name].points[:len(losses)], xs.numpy())
         np.testing.assert_array_equal(runs[name].points[0], [2.0, 3.0])
     assert runs["Momentum"].warnings and "-inf" in runs["Momentum"].warnings[0]
     assert all(not runs[n].warnings for n in ("SGD", "AdaGrad", "RMSprop", "Adam"))
@@ -199,7 +201,8 @@ def test_run_2d_and_fit_match_direct_runs():
     runs = compare.run_2d(names=("Adam",))
     model = OptimizedFunction(paddle.to_tensor([0.2, 2.0]))
     xs, losses = train_f(model, Adam(0.2, model, 0.9, 0.99, 1e-7), paddle.to_tensor([3.0, 4.0]), 20)
-    assert runs["Adam"].losses == losses
+    assert runs["Adam"].losses == list(Trajectory.from_run(model, xs, losses, 20).losses)
+    assert runs["Adam"].losses[:20] == losses and len(runs["Adam"].losses) == 21
 
     data = make_fitting_data()
     fit = compare.run_fit(data, names=("Momentum",), num_epochs=2)

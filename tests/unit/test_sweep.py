@@ -88,7 +88,7 @@ def test_other_bad_input_is_named(kwargs, word):
 
 def test_a_killed_worker_names_its_configuration_and_keeps_the_others(monkeypatch):
     monkeypatch.setenv(KILL_HOOK_ENV, "64")  # the worker that receives batch size 64 SIGKILLs itself (as the OOM killer would)
-    with pytest.raises(SweepError) as info:
+    with pytest.raises(SweepError, match="个配置没有训练完") as info:
         sweep(batch_sizes=(16, 64, 128), learning_rates=(0.01, 0.04, 0.08), workers=2, **TINY)
     message = str(info.value)
     assert "batch_size=64, lr=0.04" in message and "SIGKILL" in message

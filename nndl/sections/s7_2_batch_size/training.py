@@ -15,6 +15,7 @@ import paddle
 import paddle.nn.functional as F
 
 from ...data import mnist_tensors
+from ...experiment.pool import single_threaded
 from ...models import lenet
 from ...runner import RunnerV3
 from .settings import SEED
@@ -65,8 +66,12 @@ def train_epochs(batch_size, learning_rate, num_samples, num_epochs, seed=SEED, 
 
 
 def run_configuration(batch_size, learning_rate, num_samples, num_epochs, seed=SEED):
-    """在当前进程里一口气训练一个配置（顺序运行的参照），返回 `(train_epoch_losses, train_step_losses)`。"""
-    epoch_losses, step_losses, _ = train_epochs(batch_size, learning_rate, num_samples, num_epochs, seed)
+    """在当前进程里一口气训练一个配置（顺序运行的参照），返回 `(train_epoch_losses, train_step_losses)`。
+
+    与运行器训练每个单位一样只用一个线程（`single_threaded`）：调用者的进程有几个线程，结果都与 `sweep` 逐位相同。
+    """
+    with single_threaded():
+        epoch_losses, step_losses, _ = train_epochs(batch_size, learning_rate, num_samples, num_epochs, seed)
     return epoch_losses, step_losses
 
 
