@@ -3,10 +3,10 @@
 表里的每个数都来自 `nndl.profile.SIZES`（各节的实验配置读的也是它），页面因此不会与代码脱节。
 """
 
-from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from nndl.profile import SECTION_TITLES, SIZES
+from text_table import text_table
 
 COLUMNS = ("节", "缩小的是什么", "quick", "full")
 
@@ -20,30 +20,10 @@ def rows():
     return out
 
 
-def _row(cells, parent):
-    line = nodes.row()
-    for cell in cells:
-        entry = nodes.entry()
-        entry += nodes.paragraph(text=cell)
-        line += entry
-    parent += line
-
-
 class ProfilesDirective(SphinxDirective):
     def run(self):
-        table = nodes.table(classes=["nndl-profiles"], ids=["profiles-table"])
-        table += nodes.title(text="两种规模：quick 缩小了什么（full 与书中相同）")
-        group = nodes.tgroup(cols=len(COLUMNS))
-        table += group
-        for width in (15, 45, 20, 20):
-            group += nodes.colspec(colwidth=width)
-        head, body = nodes.thead(), nodes.tbody()
-        group += head
-        group += body
-        _row(COLUMNS, head)
-        for cells in rows():
-            _row(cells, body)
-        return [table]
+        return [text_table("两种规模：quick 缩小了什么（full 与书中相同）", COLUMNS, (15, 45, 20, 20), rows(),
+                           ["nndl-profiles"], ids=["profiles-table"])]
 
 
 def setup(app):

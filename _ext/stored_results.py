@@ -6,38 +6,18 @@
   是同一个函数）。[与原书的差异](departures.md)一页用它，不再手写一次运行的数字。
 """
 
-from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from nndl.results import stored
 from nndl.sections import s7_6_regularization
 from nndl.sections.experiments import EXPERIMENTS
 from nndl.show import VERDICT
+from text_table import text_table
 
 # 节 → 在书中规模上判定该节书中结论的函数（返回 nndl.show.Claim 的列表）
 BOOK_CLAIMS = {
     "7.6": lambda: s7_6_regularization.claims(stored("7.6-regularization")),
 }
-
-
-def _table(title, columns, widths, rows, classes):
-    table = nodes.table(classes=classes)
-    table += nodes.title(text=title)
-    group = nodes.tgroup(cols=len(columns))
-    table += group
-    for width in widths:
-        group += nodes.colspec(colwidth=width)
-    head, body = nodes.thead(), nodes.tbody()
-    group += head
-    group += body
-    for parent, cells in [(head, columns), *((body, row) for row in rows)]:
-        line = nodes.row()
-        for cell in cells:
-            entry = nodes.entry()
-            entry += nodes.paragraph(text=cell)
-            line += entry
-        parent += line
-    return table
 
 
 def stored_rows():
@@ -54,7 +34,7 @@ def stored_rows():
 class StoredResultsDirective(SphinxDirective):
     def run(self):
         columns = ("实验", "页面", "配置", "墙钟时间", "日期（UTC）", "机器")
-        return [_table("书中规模的保存结果", columns, (30, 20, 6, 10, 12, 22), stored_rows(), ["nndl-stored-results"])]
+        return [text_table("书中规模的保存结果", columns, (30, 20, 6, 10, 12, 22), stored_rows(), ["nndl-stored-results"])]
 
 
 class BookClaimsDirective(SphinxDirective):
@@ -65,7 +45,7 @@ class BookClaimsDirective(SphinxDirective):
         if section not in BOOK_CLAIMS:
             raise self.error(f"nndl-book-claims：没有第 {section} 节的判定（可选：{', '.join(BOOK_CLAIMS)}）")
         rows = [(c.text, VERDICT[c.holds], c.margin) for c in BOOK_CLAIMS[section]()]
-        return [_table(f"{section} 节书中的结论：书中规模上的判定", ("结论", "判定", "余量"), (60, 12, 28), rows,
+        return [text_table(f"{section} 节书中的结论：书中规模上的判定", ("结论", "判定", "余量"), (60, 12, 28), rows,
                        ["nndl-book-claims"])]
 
 
