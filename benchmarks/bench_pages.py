@@ -150,6 +150,21 @@ def cell_seconds(cell):
     return (parse(end) - parse(start)).total_seconds()
 
 
+def book_scale_cells(notebook):
+    """“书中规模的结果”与“两种规模……”各小节（从这个标题到下一个同级或更高级的标题）里的代码单元格的序号：
+    它们只读保存的结果、作图与判定。"""
+    out, level = [], None
+    for i, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and level is not None:
+            out.append(i)
+        for heading in re.finditer(r"^(#+) (.*)$", cell.source if cell.cell_type == "markdown" else "", re.M):
+            if "书中规模的结果" in heading.group(2) or heading.group(2).startswith("两种规模"):
+                level = len(heading.group(1))
+            elif level is not None and len(heading.group(1)) <= level:
+                level = None
+    return out
+
+
 def measure_pages(profile, pages):
     import nbformat
     from nbclient import NotebookClient
@@ -159,9 +174,9 @@ def measure_pages(profile, pages):
     # 内核继承本进程的环境；这是脚本的最后一步，不必恢复
     os.environ.update({"NNDL_PROFILE": profile, "NNDL_PROGRESS": "0"})
     print(f"\n(2) 各页的重实验（{profile} profile，运行器用全部核）\n")
-    print("| notebook | 重实验单元格 | 重实验用时 | notebook 用时 | 负载（前） | 负载（后） |")
-    print("|---|---:|---:|---:|---|---|")
-    total = 0.0
+    print("| notebook | 重实验单元格 | 重实验用时 | 书中规模各节的用时 | notebook 用时 | 负载（前） | 负载（后） |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    total = stored_total = 0.0
     for page in pages:  # 读入内存执行，不写回仓库里的 notebook
         notebook = nbformat.read(ROOT / "notebooks" / f"{page}.ipynb", as_version=4)
         before, started = load_averages(), time.perf_counter()
@@ -171,10 +186,13 @@ def measure_pages(profile, pages):
         seconds = time.perf_counter() - started
         heavy = [(i, cell_seconds(c)) for i, c in enumerate(notebook.cells)
                  if c.cell_type == "code" and HEAVY_CALL.search(c.source)]
+        stored = sum(cell_seconds(notebook.cells[i]) for i in book_scale_cells(notebook))
         total += seconds
-        print(f"| {page} | {', '.join(str(i) for i, _ in heavy)} | {sum(s for _, s in heavy):.1f} s | "
+        stored_total += stored
+        print(f"| {page} | {', '.join(str(i) for i, _ in heavy)} | {sum(s for _, s in heavy):.1f} s | {stored:.1f} s | "
               f"{seconds:.1f} s | {before} | {load_averages()} |", flush=True)
-    print(f"\n这些 notebook 合计 {total:.0f} s（{total / 60:.1f} min）")
+    print(f"\n这些 notebook 合计 {total:.0f} s（{total / 60:.1f} min），其中书中规模各节（读保存的结果、作图与判定）"
+          f"{stored_total:.1f} s")
 
 
 def main(argv=None):
