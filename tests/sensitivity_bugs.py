@@ -161,4 +161,16 @@ BUGS = [
         "epoch_loss.append(float(np.mean(batch_loss)))",
         "epoch_loss.append(float(np.mean(iter_loss)))",
         ("notebooks/7-3-1-setup.ipynb",)),
+    # --- issue 28: 7.6's gradient check must itself be able to fail (the page's control cell shows it can) ---
+    Bug("7.6 check: backward_deviations reports 0 for every comparison (an all-zero checker)",
+        "nndl/check/layers.py",
+        "        return float(np.abs(np.asarray(a) - np.asarray(b)).max())",
+        "        return 0.0",
+        ("notebooks/7-6-regularization.ipynb",), cell="mock.patch.object"),
+    Bug("7.6 check: backward_deviations compares the MLP's hand-written gradients with themselves",
+        "nndl/check/layers.py",
+        'return max(max(dev(model.layers[i].grads["W"], W.grad), dev(model.layers[i].grads["b"], b.grad))',
+        'return max(max(dev(model.layers[i].grads["W"], model.layers[i].grads["W"]), '
+        'dev(model.layers[i].grads["b"], model.layers[i].grads["b"]))',
+        ("notebooks/7-6-regularization.ipynb",), cell="mock.patch.object"),
 ]

@@ -19,7 +19,8 @@ import pytest
 from nndl.experiment import Config, Results, RunResult, mnist_tensors, run
 from nndl.loops import eval_accuracy
 from nndl.profile import SIZES, Size
-from nndl.results import POLICIES, spot_check, stale, stored
+from nndl.results import POLICIES, same_as_stored, spot_check, stale, stored
+from nndl.results.compare import relative_drift
 from nndl.results import generate
 from nndl.results.policy import reduce_records
 from nndl.results.provenance import ACCURACY_SLACK, RTOL, record_differences
@@ -116,6 +117,46 @@ def test_the_tolerance_is_relative_and_an_accuracy_may_differ_by_one_sample():
     assert record_differences({"test_acc": 0.75}, {"test_acc": 0.77})
     assert record_differences({"epoch": 0, "peak_rss_mb": 300.0}, {"epoch": 0, "peak_rss_mb": 900.0}) == []
     assert record_differences({"steps": [[0, 1.0]]}, {"steps": [[1, 1.0]]})  # a step number is exact
+
+
+# --- a page run at full scale against the stored run (nndl.results.compare) ------------------------------------------
+
+def live(book, change=lambda config, records: (config, records)):
+    """What run() would return for the stored configurations, with `change` applied to each (config, records)."""
+    from types import SimpleNamespace
+    return {name: SimpleNamespace(**dict(zip(("config", "records"), change(r.config, json.loads(json.dumps(r.records))))))
+            for name, r in book.items()}
+
+
+def test_a_full_page_run_is_the_same_experiment_when_its_configurations_are():
+    book = stored("7.5.1.5")
+    assert same_as_stored("7.5.1.5", live(book)) == "本页这次运行就是书中规模的实验：3 个配置与保存结果相同，记录逐位相同。"
+    # the page's records are reduced by the stored rule before comparing (an unreduced run equals its reduction)
+    assert all(reduce_records(r.records, POLICIES["7.5.1.5"]) == r.records for r in book.values())
+
+    def nudged(config, records):
+        records[-1]["step_losses"][-1][1] *= 1 + 3e-3
+        return config, records
+    assert "最多相差 3.0e-03（相对）" in same_as_stored("7.5.1.5", live(book, nudged))  # measured, not judged
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c, r: (Config(c.name, c.build, c.params, c.units, c.seed + 1), r), "不是同一组配置.*make results"),
+    (lambda c, r: (c, r[:-1]), "长度不同：保存的是 5，这次的是 4"),
+    (lambda c, r: (c, [{**u, "extra": 1} for u in r]), "键不同"),
+])
+def test_another_configuration_or_record_structure_is_not_the_same_experiment(change, message):
+    with pytest.raises(AssertionError, match=message):
+        same_as_stored("7.5.1.5", live(stored("7.5.1.5"), change))
+
+
+def test_relative_drift_measures_every_number_and_skips_the_machine_keys():
+    assert relative_drift({"a": [1.0, 2.0], "n": 3}, {"a": [1.0, 2.2], "n": 3}) == pytest.approx(0.2 / 2.2)
+    assert relative_drift({"n": 200}, {"n": 198}) == pytest.approx(0.01)
+    assert relative_drift({"peak_rss_mb": 300.0}, {"peak_rss_mb": 900.0}) == 0.0
+    assert relative_drift([1.0], [float("nan")]) == float("inf")
+    with pytest.raises(AssertionError, match=r"record\['kind'\]：保存的是 'a'，这次的是 'b'"):
+        relative_drift({"kind": "a"}, {"kind": "b"})
 
 
 # --- what the loader returns --------------------------------------------------------------------------------------

@@ -125,11 +125,15 @@ def mean_step_loss(run, first, last):
     return float(np.mean(points))
 
 
-def last_epoch_jitter(run, num_samples):
-    """最后一个回合相邻两次迭代的损失之差的标准差（单次迭代损失的起伏）。"""
+def last_epoch_jitter(run, num_samples, num_epochs):
+    """最后一个回合相邻两次迭代的损失之差的标准差（单次迭代损失的起伏）。按步号取最后一个回合（书中规模的保存结果
+    在中间的回合只保留了一部分步，最后一个回合是完整的）。"""
     per_epoch = -(-num_samples // run["batch_size"])
-    steps = [loss for step, loss in run["train_step_losses"]][-per_epoch:]
-    return float(np.std(np.diff(steps)))
+    first = (num_epochs - 1) * per_epoch
+    losses = [loss for step, loss in run["train_step_losses"] if step >= first]
+    if len(losses) != per_epoch:
+        raise ValueError(f"记录里没有最后一个回合（第 {first + 1}–{first + per_epoch} 次迭代）的全部损失")
+    return float(np.std(np.diff(losses)))
 
 
 def iteration_claims(result):
@@ -138,7 +142,7 @@ def iteration_claims(result):
     sizes = list(runs)
     by_iteration = [mean_step_loss(runs[b], 81, 100) for b in sizes]
     by_epoch = [runs[b]["train_epoch_losses"][0] for b in sizes]
-    jitter = {b: last_epoch_jitter(runs[b], result.num_samples) for b in sizes}
+    jitter = {b: last_epoch_jitter(runs[b], result.num_samples, result.num_epochs) for b in sizes}
     ratio = by_iteration[0] / by_iteration[-1]
     return [
         Claim("第 81–100 次迭代的平均损失：批越大损失越小（与按回合看相反）", bool(np.all(np.diff(by_iteration) < 0)),
@@ -190,22 +194,20 @@ def stored_sweep(name="7.2-batch-size"):
     return result
 
 
-def compare_with_stored(result, book, rtol=1e-4):
-    """本页在 full 规模下的运行 `result` 与保存结果 `book` 是同一个实验：配置相同，每个回合的平均损失在 `rtol`
-    之内相同（不同 CPU 的舍入只影响末几位）。返回一句说明；不相同时抛出 AssertionError，写明哪里不同。"""
+def compare_with_stored(result, book):
+    """本页在 full 规模下的运行 `result` 与保存结果 `book` 是同一个实验：配置必须相同（不同时抛出 AssertionError）；
+    每个回合的平均损失量出最大相对差别（`nndl.results.compare` 说明为什么只量不判）。返回页面上的一句话。"""
+    from ...results.compare import relative_drift, same_experiment  # nndl.results 的登记表导入本模块
+
     same_setup = ([(r["batch_size"], r["learning_rate"]) for r in result.runs]
                   == [(r["batch_size"], r["learning_rate"]) for r in book.runs]
-                  and (result.num_samples, result.num_epochs) == (book.num_samples, book.num_epochs))
+                  and (result.num_samples, result.num_epochs, result.seed)
+                  == (book.num_samples, book.num_epochs, book.seed))
     if not same_setup:
-        raise AssertionError("本页这次运行与书中规模的保存结果不是同一组配置：重新生成保存结果（make results）")
-    live, _ = epoch_losses(result)
-    saved, _ = epoch_losses(book)
-    worst = float(np.max(np.abs(live / saved - 1)))
-    if worst > rtol:
-        raise AssertionError(f"本页这次运行与保存结果的回合损失最多相差 {worst:.1e}（容差 {rtol:g}）：训练代码变了？"
-                             "确认后重新生成保存结果（make results）")
-    return (f"本页这次运行就是书中规模的实验：配置与保存结果相同，每个回合的平均损失最多相差 {worst:.1e}"
-            f"（容差 {rtol:g}），下面的表、图与判定就是这次运行的。")
+        raise AssertionError("本页这次运行与书中规模的保存结果不是同一组配置：在仓库根目录运行 make results 重新生成")
+    drift = relative_drift([r["train_epoch_losses"] for r in book.runs], [r["train_epoch_losses"] for r in result.runs],
+                           "每个回合的平均损失")
+    return same_experiment(len(book.runs), drift)
 
 
 # ---------------------------------------------------------------------------------------------------------------
