@@ -18,7 +18,7 @@ from .. import __version__
 from ..experiment import run, runs_dir
 from ..experiment.pool import default_workers
 from ..sections.experiments import EXPERIMENTS, configs
-from .policy import POLICIES, kept_state, reduce_records
+from .policy import POLICIES, compute_measures, kept_state, reduce_records
 from .stored import FORMAT, REPO_DIR, dumps, encode_state, paths
 
 PROFILE = "full"
@@ -53,6 +53,8 @@ def document(name, results, workers):
             "nndl_version": __version__, "date": datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
             "machine": machine(), "workers": workers, "wall_time": results.elapsed,
             "reduction": policy.reduction_rule(), "state": policy.state_rule()}
+    if policy.measures:
+        head["measures"] = compute_measures(results, policy)
     return {**head, "runs": runs}, (states or None)
 
 
@@ -70,13 +72,13 @@ def _write(path, text):
 
 
 def _same_as_saved(records_path, state_path, new, states):
-    """已保存的文件与新结果的记录、配置、删减规则和状态都相同吗（日期、机器与用时不算）。"""
+    """已保存的文件与新结果的记录、配置、删减规则、状态和量都相同吗（日期、机器与用时不算）。"""
     if not records_path.is_file():
         return False
     old = json.loads(records_path.read_text(encoding="utf-8"))
     saved_states = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else None
-    keys = ("format", "experiment", "title", "profile", "reduction", "state")
-    return (all(old.get(k) == new[k] for k in keys) and saved_states == json.loads(json.dumps(states))
+    keys = ("format", "experiment", "title", "profile", "reduction", "state", "measures")
+    return (all(old.get(k) == new.get(k) for k in keys) and saved_states == json.loads(json.dumps(states))
             and [{k: r[k] for k in ("config", "finished", "records")} for r in old["runs"]]
             == json.loads(json.dumps([{k: r[k] for k in ("config", "finished", "records")} for r in new["runs"]])))
 

@@ -8,6 +8,10 @@
 
 状态：`state="all"` 保存 `state_dict()` 的全部（7.6 节的小网络，连同 `BatchGD` 的步数）；`state="model"` 只保存
 `LayerTrainable` 的模型参数与缓冲区，优化器的状态换成空的——`trainable()` 建出的对象可以画图、评价，不能接着训练。
+
+量（`measures`）：由训练完的结果算出、页面直接读的量，保存时按 "module:function" 调用 `function(results)` 算出，
+以函数名为键写进文件（`StoredResults.measures`）。只用于算起来太慢、不该在每次构建网站时重算的量（7.5.1.5 节两个
+网络在一万张训练图像上的评价，近 6 秒）；它们由保存的最终状态算出，测试从保存的状态重算并比较。
 """
 
 from typing import NamedTuple
@@ -19,12 +23,14 @@ EVERY = "every"  # Policy.state_configs：每个配置都保存最终状态
 
 class Policy(NamedTuple):
     """一个实验保存什么：`stride`（逐步序列 `step_losses` 在首末单位之外每隔几步留一个点，1 表示不删减），
-    `state_configs`（保存最终状态的配置名，或 `EVERY`），`state`（`"all"` 或 `"model"`），`why_state`（页面用这些状态做什么）。"""
+    `state_configs`（保存最终状态的配置名，或 `EVERY`），`state`（`"all"` 或 `"model"`），`why_state`（页面用这些状态做什么），
+    `measures`（保存时算出的量，"module:function" 的元组）。"""
 
     stride: int = 1
     state_configs: tuple = ()
     state: str = "all"
     why_state: str = ""
+    measures: tuple = ()
 
     def reduction_rule(self):
         if self.stride == 1:
@@ -53,7 +59,8 @@ POLICIES = {
     "7.4-init-tanh": Policy(),
     "7.4-init-relu": Policy(),
     "7.5.1.5": Policy(stride=10, state_configs=("none", "bn"), state="model",
-                      why_state="页面在训练集与测试集上评价这两个训练好的网络（“验证”曲线偏乐观）"),
+                      why_state="页面在训练集与测试集上评价这两个训练好的网络（“验证”曲线偏乐观）",
+                      measures=("nndl.sections.s7_5_normalization:seen_versus_unseen",)),
     "7.6-regularization": Policy(state_configs=EVERY, why_state="页面画出每个网络的分类边界"),
 }
 
@@ -73,3 +80,17 @@ def kept_state(state, policy):
     if policy.state == "all":
         return state
     return {"model": state["model"], "optimizer": {"accumulators": {}, "lr_scheduler": state["optimizer"]["lr_scheduler"]}}
+
+
+def measure_name(path):
+    """量的键：`"module:function"` 里的函数名。"""
+    return path.rpartition(":")[2]
+
+
+def compute_measures(results, policy):
+    """按 `policy.measures` 由 `results` 算出的量：函数名 → 值（JSON 能表示的形式）。"""
+    import json
+
+    from ..experiment.config import resolve_build
+
+    return {measure_name(path): json.loads(json.dumps(resolve_build(path)(results))) for path in policy.measures}

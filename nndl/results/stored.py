@@ -3,8 +3,8 @@
 每个实验两个文件（仓库里在 `data/results/`，wheel 里是包内的 `nndl/results_data/`）：
 
 - `<名字>.json`：格式版本、实验名与说明、profile、`nndl` 版本、日期、机器、工作进程数、墙钟时间、删减规则与
-  状态规则（各一句中文），以及每个配置的 `config`、`finished`、`seconds`（训练用时之和）与 `records`
-  （运行器返回的记录，按删减规则删减过）。每条记录占一行，改动在 `git diff` 里一目了然；
+  状态规则（各一句中文）、保存时算出的量（`measures`，只在有的实验里），以及每个配置的 `config`、`finished`、
+  `seconds`（训练用时之和）与 `records`（运行器返回的记录，按删减规则删减过）。每条记录占一行，改动在 `git diff` 里一目了然；
 - `<名字>.state.json`（只在有状态要保存时）：配置名 → 最终状态；其中的数组写成
   `{"dtype": …, "shape": […], "base64": 小端字节}`，读出后逐位相同。
 """
@@ -78,11 +78,20 @@ class StoredRunResult(RunResult):
 
 
 class StoredResults(Results):
-    """与 `run()` 的返回值相同的接口（配置名 → `StoredRunResult`，`wall_time`），另有 `provenance`。"""
+    """与 `run()` 的返回值相同的接口（配置名 → `StoredRunResult`，`wall_time`），另有 `provenance` 与 `measures`
+    （保存时由训练完的结果算出的量，函数名 → 值，见 `nndl.results.policy`）。"""
 
-    def __init__(self, runs, provenance):
+    def __init__(self, runs, provenance, measures=None):
         super().__init__(runs, provenance.wall_time or 0.0)
         self.provenance = provenance
+        self.measures = dict(measures or {})
+
+    def measure(self, name):
+        """保存时算出的量 `name`；没有这个量时报错，写明有哪些。"""
+        if name not in self.measures:
+            raise KeyError(f"实验 {self.provenance.experiment!r} 的保存结果没有量 {name!r}"
+                           f"（有：{', '.join(self.measures) or '无'}）")
+        return self.measures[name]
 
     @property
     def elapsed(self):
@@ -175,4 +184,4 @@ def stored(name, data_dir=None):
     provenance = Provenance(name, document["title"], document["profile"], document["nndl_version"], document["date"],
                             document["machine"], document["workers"], document["wall_time"], document["reduction"],
                             document["state"], paths(name, data_dir)[0])
-    return StoredResults(runs, provenance)
+    return StoredResults(runs, provenance, document.get("measures"))

@@ -436,3 +436,23 @@ def test_one_pool_for_the_page_gives_each_network_the_results_of_its_own_pool():
              **run([configs["ln"]], workers=0, progress=False)}
     assert _records(together) == _records(apart)
     assert together["ln"].records[-1]["dev"] != together["none"].records[-1]["dev"]
+
+
+def test_the_test_set_side_of_seen_versus_unseen_is_the_final_networks_evaluation():
+    """7.5.1.5's seen/unseen comparison reads the test-set side from the last evaluation record instead of
+    evaluating again (about 3 s per network at the book's scale): it must equal a fresh evaluation of the trained
+    network bit for bit, and a size other than the configuration's num_test is refused by name."""
+    from nndl.experiment import Config, mnist_tensors, run
+    from nndl.sections.s7_5_normalization import seen_versus_unseen
+
+    params = {"num_train": 96, "num_test": 40, "num_epochs": 2, "eval_steps": 1, "batch_size": 32}
+    configs = [Config(name, "nndl.sections.s7_5_normalization:norm_trainable", {"norm": norm, **params}, units=2)
+               for name, norm in (("none", None), ("bn", "bn"))]
+    results = run(configs, workers=0)
+    measured = seen_versus_unseen(results, 40)
+    for name in ("none", "bn"):
+        trainable = results[name].trainable()
+        assert measured[name][0] == trainable.evaluate(mnist_tensors("train", 40))
+        assert measured[name][1] == trainable.evaluate(mnist_tensors("test", 40))
+    with pytest.raises(ValueError, match="num_images 必须等于.*40"):
+        seen_versus_unseen(results, 30)
