@@ -11,7 +11,8 @@
 import math
 import numbers
 
-__all__ = ["check_int", "check_real", "check_choice", "check_bool", "check_pair", "check_class", "check_callable"]
+__all__ = ["check_int", "check_real", "check_choice", "check_bool", "check_pair", "check_class", "check_callable",
+           "check_tensor_like"]
 
 _BOUNDARIES = {"both": (True, True), "left": (True, False), "right": (False, True), "neither": (False, False)}
 
@@ -94,4 +95,19 @@ def check_callable(value, name):
     """`value` 是函数（或其他可调用的对象），而不是类；返回 `value`。"""
     if isinstance(value, type) or not callable(value):
         raise TypeError(f"{name} 必须是一个函数，收到 {value!r}")
+    return value
+
+
+def check_tensor_like(value, like, name):
+    """`value` 是与张量 `like` 形状、类型都相同的 `paddle.Tensor`（例如优化器 `update` 返回的新参数）；返回 `value`。
+    不符时在这里说清楚，而不是在几步之后的某个运算里报错。"""
+    import paddle
+
+    if not isinstance(value, paddle.Tensor):
+        got = ("None（忘了 return 吗？）" if value is None
+               else f"{type(value).__module__}.{type(value).__qualname__}")
+        raise TypeError(f"{name} 应当是 paddle.Tensor，得到 {got}")
+    if list(value.shape) != list(like.shape) or value.dtype != like.dtype:
+        raise ValueError(f"{name} 的形状是 {list(value.shape)}、类型是 {value.dtype}，应当与参数相同："
+                         f"形状 {list(like.shape)}、类型 {like.dtype}")
     return value

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import paddle
 
 from ..lr import LRSchedule
-from ..validate import check_real
+from ..validate import check_real, check_tensor_like
 
 
 class NonFiniteError(FloatingPointError):
@@ -125,6 +125,7 @@ class Optimizer:
             if key not in self.state:
                 self.state[key] = SimpleNamespace(**{name: paddle.zeros_like(x) for name in self.state_names})
             new_x = self.update(x, g, self.state[key])
+            check_tensor_like(new_x, x, f"{type(self).__name__}.update 返回的 params[{key!r}]")
             if self.check_each_step and not bool(paddle.isfinite(new_x).all()):
                 raise NonFiniteError(self.t, key)
             updated[key] = new_x

@@ -86,6 +86,10 @@ MISTAKES = (
             "state.G = state.G + g * g\n        return x - self.init_lr / paddle.sqrt(state.G + self.epsilon) * g",
             "state.G = state.G + g * g\n        return x - self.init_lr / (state.G + self.epsilon) * g",
             "忘了开平方：应当除以 √(G+ε)"),
+    Mistake("adagrad", "AdaGrad steps along the gradient", OPT,
+            "state.G = state.G + g * g\n        return x - self.init_lr",
+            "state.G = state.G + g * g\n        return x + self.init_lr",
+            "更新的方向反了：参数沿负梯度方向走，θ_t = θ_{t−1} − α/√(G_t+ε)⊙g_t"),
     Mistake("rmsprop", "RMSprop decay rate swapped with its complement", OPT,
             # with the next line, so that AdaDelta's identical first line is not matched
             "state.G = self.beta * state.G + (1 - self.beta) * g * g\n        return x - self.init_lr",
@@ -101,6 +105,10 @@ MISTAKES = (
             "state.G = self.beta * state.G + (1 - self.beta) * g * g\n"
             "        return x - self.init_lr / (paddle.sqrt(state.G) + self.epsilon) * g",
             "ε 放在了根号外：书中的公式是 α/√(G+ε)"),
+    Mistake("rmsprop", "RMSprop steps along the gradient", OPT,
+            "state.G = self.beta * state.G + (1 - self.beta) * g * g\n        return x - self.init_lr",
+            "state.G = self.beta * state.G + (1 - self.beta) * g * g\n        return x + self.init_lr",
+            "更新的方向反了：参数沿负梯度方向走，θ_t = θ_{t−1} − α/√(G_t+ε)⊙g_t"),
     # ---- 7.3.3 动量法、Adam ----
     Mistake("momentum", "Momentum: velocity decay rho swapped with 1 - rho", OPT,
             "state.delta = self.rho * state.delta - self.init_lr * g",
@@ -130,6 +138,10 @@ MISTAKES = (
             "state.G = self.beta2 * state.G + (1 - self.beta2) * g * g",
             "state.G = (1 - self.beta2) * state.G + self.beta2 * g * g",
             "把 β₂ 和 1−β₂ 写反了：G_t = β₂G_{t−1} + (1−β₂)g⊙g"),
+    Mistake("adam", "Adam steps along the gradient", OPT,
+            "return x - self.init_lr / paddle.sqrt(G_hat + self.epsilon) * M_hat",
+            "return x + self.init_lr / paddle.sqrt(G_hat + self.epsilon) * M_hat",
+            "更新的方向反了：参数沿 −M̂ 的方向走，θ_t = θ_{t−1} − α/√(Ĝ_t+ε)⊙M̂_t"),
     Mistake("adam", "Adam puts epsilon outside the square root", OPT,
             "return x - self.init_lr / paddle.sqrt(G_hat + self.epsilon) * M_hat",
             "return x - self.init_lr / (paddle.sqrt(G_hat) + self.epsilon) * M_hat",

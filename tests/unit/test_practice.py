@@ -20,7 +20,7 @@ import numpy as np
 import paddle
 import pytest
 
-from nndl.op import Adam, BatchNorm, Dropout, LayerNorm, RMSprop
+from nndl.op import Adagrad, Adam, BatchNorm, Dropout, LayerNorm, RMSprop
 from nndl.practice import check_init, check_layer, check_optimizer, check_schedule
 from nndl.practice.catalog import EXERCISES, KINDS, exercise, reference_object
 from nndl.practice.checks import mistake_trace, recognizable, reference_trace, run_check
@@ -257,8 +257,27 @@ def test_wrong_constructor_and_wrong_shape_are_explained():
         def update(self, x, g, state):
             return RMSprop.update(self, x, g, state).T
 
-    message = check_optimizer(Transposed, "rmsprop").message
-    assert "「第 1 步更新之后的参数 W」的形状不同：应为 [3, 2]，得到 [2, 3]" in message, message
+    message = check_optimizer(Transposed, "rmsprop").message  # the optimizer's step refuses it (nndl.validate)
+    assert "params['W'] 的形状是 [2, 3]、类型是 paddle.float32，应当与参数相同：形状 [3, 2]" in message, message
+
+
+@pytest.mark.parametrize("returned, says", [
+    ("None", "得到 None（忘了 return 吗？）"),
+    ("new.numpy()", "得到 numpy.ndarray"),
+    ("new.astype('float64')", "类型是 paddle.float64，应当与参数相同：形状 [3, 2]、类型 paddle.float32"),
+])
+def test_an_update_that_returns_something_else_is_told_what(returned, says):
+    """Forgetting `return`, returning NumPy or another dtype: said in the step where it happens, not as a Paddle
+    error from a later operation (before, the first read "isfinite(): argument 'x' ... must be Tensor, but got None")."""
+    namespace = {"Adagrad": Adagrad}
+    exec(f"""class Mine(Adagrad):
+    def update(self, x, g, state):
+        new = Adagrad.update(self, x, g, state)
+        return {returned}
+""", namespace)
+    result = check_optimizer(namespace["Mine"], "adagrad")
+    assert result.status == "error" and "Mine.update 返回的 params['W']" in result.message, result.message
+    assert says in result.message and "Traceback" not in result.message, result.message
 
 
 def test_bad_arguments_name_the_argument():

@@ -90,3 +90,19 @@ def test_check_class_and_check_callable():
     for bad in (Layer, 3):
         with pytest.raises(TypeError, match=r"^init_function 必须是一个函数，收到 "):
             check_callable(bad, "init_function")
+
+
+def test_check_tensor_like_names_what_is_wrong():
+    import paddle
+    from nndl.validate import check_tensor_like
+
+    like = paddle.zeros([3, 2])
+    assert check_tensor_like(like + 1, like, "x") is not None
+    with pytest.raises(TypeError, match=r"^x 应当是 paddle.Tensor，得到 None（忘了 return 吗？）$"):
+        check_tensor_like(None, like, "x")
+    with pytest.raises(TypeError, match=r"得到 numpy.ndarray$"):
+        check_tensor_like(np.zeros((3, 2)), like, "x")
+    with pytest.raises(ValueError, match=r"^x 的形状是 \[2, 3\]、类型是 paddle.float32，应当与参数相同：形状 \[3, 2\]"):
+        check_tensor_like(like.T, like, "x")
+    with pytest.raises(ValueError, match=r"类型是 paddle.float64"):
+        check_tensor_like(like.astype("float64"), like, "x")
