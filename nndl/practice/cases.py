@@ -193,18 +193,26 @@ def batchnorm_case():
         layer.gamma.clear_gradient()
         layer.beta.clear_gradient()
 
+    def moving(layer, name, where):
+        value = getattr(layer, name)
+        if isinstance(value, paddle.Tensor) and not value.stop_gradient:
+            raise Unusable(f"{where}的 {name} 带着计算图（stop_gradient=False）：更新滑动平均时先对本批次的统计量 "
+                           "detach()，再用 set_value 写回缓冲区；否则每个批次的计算图都连在它上面，越训练越占内存")
+        return value
+
     def run(cls):
         layer = construct(cls, num_features=3, **settings)
         for k, (X, weights) in enumerate(batches, 1):
             yield from train_step(layer, X, weights, f"二维输入，第 {k} 个训练批次")
-        yield Item("二维输入，三个训练批次之后的滑动均值 moving_mean", layer.moving_mean)
-        yield Item("二维输入，三个训练批次之后的滑动方差 moving_variance", layer.moving_variance)
+        yield Item("二维输入，三个训练批次之后的滑动均值 moving_mean", moving(layer, "moving_mean", "三个训练批次之后"))
+        yield Item("二维输入，三个训练批次之后的滑动方差 moving_variance",
+                   moving(layer, "moving_variance", "三个训练批次之后"))
         with paddle.no_grad():
             yield Item("二维输入，测试模式（train_mode=False）的输出", layer(paddle.to_tensor(test_2d), train_mode=False))
         layer = construct(cls, num_features=2, **settings)
         yield from train_step(layer, *train_4d, "四维输入 [3, 2, 2, 3]，训练批次")
-        yield Item("四维输入，训练之后的滑动均值 moving_mean", layer.moving_mean)
-        yield Item("四维输入，训练之后的滑动方差 moving_variance", layer.moving_variance)
+        yield Item("四维输入，训练之后的滑动均值 moving_mean", moving(layer, "moving_mean", "四维输入训练之后"))
+        yield Item("四维输入，训练之后的滑动方差 moving_variance", moving(layer, "moving_variance", "四维输入训练之后"))
         with paddle.no_grad():
             yield Item("四维输入，测试模式（train_mode=False）的输出", layer(paddle.to_tensor(test_4d), train_mode=False))
 

@@ -234,9 +234,12 @@ MISTAKES = (
             "返回了方差而不是标准差：要开平方"),
     # ---- 7.5 批量规范化、层规范化 ----
     Mistake("batchnorm", "BatchNorm moving average: momentum swapped with its complement", NORM,
-            "self.moving_mean.set_value(m * self.moving_mean + (1 - m) * mean.detach().reshape([-1]))",
-            "self.moving_mean.set_value((1 - m) * self.moving_mean + m * mean.detach().reshape([-1]))",
-            "滑动均值里把 m 和 1−m 写反了：μ_moving ← m·μ_moving + (1−m)·μ_B",
+            # both lines, as a learner who swaps them swaps them in both
+            "self.moving_mean.set_value(m * self.moving_mean + (1 - m) * mean.detach().reshape([-1]))\n"
+            "                self.moving_variance.set_value(m * self.moving_variance + (1 - m) * var.detach().reshape([-1]))",
+            "self.moving_mean.set_value((1 - m) * self.moving_mean + m * mean.detach().reshape([-1]))\n"
+            "                self.moving_variance.set_value((1 - m) * self.moving_variance + m * var.detach().reshape([-1]))",
+            "滑动平均里把 m 和 1−m 写反了：μ_moving ← m·μ_moving + (1−m)·μ_B（方差同样）",
             notebooks=("notebooks/7-5-normalization.ipynb",)),
     Mistake("batchnorm", "BatchNorm: epsilon dropped again (the book's paddle.sqrt(var, eps))", NORM,
             "X_hat = (X - mean) / paddle.sqrt(var + self.eps)", "X_hat = (X - mean) / paddle.sqrt(var, self.eps)",

@@ -261,6 +261,23 @@ def test_wrong_constructor_and_wrong_shape_are_explained():
     assert "params['W'] 的形状是 [2, 3]、类型是 paddle.float32，应当与参数相同：形状 [3, 2]" in message, message
 
 
+def test_a_moving_average_that_carries_the_graph_is_refused():
+    """Assigning `m * moving + (1 - m) * mean` without detach() keeps every batch's graph alive; its values are
+    right, so only this check sees it (nndl's own BatchNorm is held to the same by test_norm)."""
+    class Attached(BatchNorm):
+        def forward(self, X, train_mode=True):
+            if not train_mode:
+                return super().forward(X, train_mode)
+            axes = [0] if X.ndim == 2 else [0, 2, 3]
+            out = super().forward(X, train_mode)  # updates the buffers correctly, then ...
+            mean = X.mean(axis=axes)  # ... the learner's own update, without detach()
+            self.moving_mean = self.moving_mean + 0.0 * mean
+            return out
+
+    message = check_layer(Attached, "batchnorm").message
+    assert "moving_mean 带着计算图（stop_gradient=False）" in message and "detach()" in message, message
+
+
 @pytest.mark.parametrize("returned, says", [
     ("None", "得到 None（忘了 return 吗？）"),
     ("new.numpy()", "得到 numpy.ndarray"),
