@@ -92,7 +92,8 @@ class Logistic(Op):
 class Dropout(Op):
     r"""Dropout：训练时生成掩码 $\boldsymbol M$（每个元素以概率 $p$ 为 0，否则为 1），输出
     $\boldsymbol X \odot \boldsymbol M / (1 - p)$，反向 $\boldsymbol\delta \odot \boldsymbol M / (1 - p)$；
-    测试时（`eval()` 之后）输出就是输入。最近一次的掩码保存在 `mask` 里。
+    测试时（`eval()` 之后）输出就是输入，反向也原样返回梯度（测试模式的前向把 `mask` 设为 None，反向据此
+    判断）。最近一次训练时的掩码保存在 `mask` 里。
     """
 
     def __init__(self, drop_rate):

@@ -335,6 +335,13 @@ MISTAKES = (
     Mistake("dropout", "7.6 dropout also drops in evaluation mode", LAYERS,
             "if not self.training:", "if False:",
             "测试模式（eval() 之后）也在丢弃：测试时输出应当就是输入"),
+    Mistake("dropout", "7.6 dropout backward in evaluation mode reuses the last training mask", LAYERS,
+            "            self.mask = None\n            return inputs\n", "            return inputs\n",
+            "测试模式的反向用了上一次训练时的掩码：测试模式下 Dropout 是恒等映射，反向应当原样返回梯度"
+            "（测试模式的前向把 mask 设为 None，反向据此判断）"),
+    Mistake("dropout", "7.6 dropout backward without the 1/(1 - p)", LAYERS,
+            "return grads * self.mask / (1.0 - self.drop_rate)", "return grads * self.mask",
+            "反向没有除以 1−p：前向的输出是 X⊙M/(1−p)，对 X 的梯度是 δ⊙M/(1−p)"),
     Mistake("dropout", "7.6 dropout backward ignores the mask", LAYERS,
             "return grads * self.mask / (1.0 - self.drop_rate)", "return grads / (1.0 - self.drop_rate)",
             "反向传播时梯度没有乘掩码：被丢弃的神经元没有参与前向，梯度也不应流过它们"),
