@@ -22,6 +22,7 @@ import paddle.nn.functional as F
 
 from ..data import mnist_tensors
 from ..experiment import Config, LayerTrainable
+from ..experiment.pool import single_threaded
 from ..metric import Accuracy
 from ..models import NORMS, NormCNN
 from ..profile import sizes
@@ -137,7 +138,8 @@ def seen_versus_unseen(results, num_images=None, names=("none", "bn")):
     张上的评价并列，返回 `{名字: ((训练集准确率, 损失), (测试集准确率, 损失))}`。
 
     测试集上的那一次不重算：运行器在最后一步之后、以同一个网络在测试集前 `num_test` 张上评价过，就是记录里最后一个
-    评价点，与重新评价逐位相同（书中规模上一次评价一万张要近 3 秒）。所以 `num_images` 必须等于配置的 `num_test`
+    评价点，与单线程地重新评价逐位相同（书中规模上一次评价一万张要近 3 秒）。训练集上的这一次也单线程地评价，
+    与运行器相同，所以两边的结果不随调用者的线程数（`OMP_NUM_THREADS`）而变。所以 `num_images` 必须等于配置的 `num_test`
     （默认就取它）。书中规模的这个结果在保存时算好（`nndl.results.policy` 的 `measures`），页面读 `stored(...).measure(...)`。"""
     if num_images is None:
         num_images = results[names[0]].config.params["num_test"]
@@ -152,7 +154,8 @@ def seen_versus_unseen(results, num_images=None, names=("none", "bn")):
         step, score, loss = result.records[-1]["dev"][-1]
         if step != trainable.num_training_steps - 1:
             raise ValueError(f"配置 {name!r} 最后一个评价点在第 {step} 步，不是最后一步 {trainable.num_training_steps - 1}")
-        out[name] = (trainable.evaluate(seen), (score, loss))
+        with single_threaded():
+            out[name] = (trainable.evaluate(seen), (score, loss))
     return out
 
 
