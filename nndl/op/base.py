@@ -48,7 +48,8 @@ class Optimizer:
     它是 `schedule(t - 1)`，即调度在已做 $t-1$ 次更新后的值，与每次更新后调用一次 `scheduler.step()` 的
     Paddle 调度器相同。
 
-    `check_each_step` 为真（默认）时，`step` 每一步都检查参数与梯度（类型、形状）和更新后的参数是否有限；
+    `check_each_step` 为真（默认）时，`step` 每一步都检查参数与梯度（类型、形状）、`update` 返回的新参数（与参数
+    同类型、同形状的张量）和它是否有限；
     为假时只确认每个参数都有梯度。迭代几万次的全批量训练（7.6 节的 `BatchGD`）关掉它：每步的检查与一次更新
     代价相当，改由训练循环在记录损失时检查。
     """
@@ -125,9 +126,10 @@ class Optimizer:
             if key not in self.state:
                 self.state[key] = SimpleNamespace(**{name: paddle.zeros_like(x) for name in self.state_names})
             new_x = self.update(x, g, self.state[key])
-            check_tensor_like(new_x, x, f"{type(self).__name__}.update 返回的 params[{key!r}]")
-            if self.check_each_step and not bool(paddle.isfinite(new_x).all()):
-                raise NonFiniteError(self.t, key)
+            if self.check_each_step:
+                check_tensor_like(new_x, x, f"{type(self).__name__}.update 返回的 params[{key!r}]")
+                if not bool(paddle.isfinite(new_x).all()):
+                    raise NonFiniteError(self.t, key)
             updated[key] = new_x
         self.model.params.update(updated)
 

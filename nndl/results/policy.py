@@ -14,7 +14,10 @@
 网络在一万张训练图像上的评价，近 6 秒）；它们由保存的最终状态算出，测试从保存的状态重算并比较。
 """
 
+import json
 from typing import NamedTuple
+
+from ..experiment.config import resolve_build
 
 # 随机器而变、与实验无关的记录项：比较记录时不看它们（7.2 节的工作进程内存峰值）。
 MACHINE_KEYS = frozenset({"peak_rss_mb"})
@@ -82,15 +85,6 @@ def kept_state(state, policy):
     return {"model": state["model"], "optimizer": {"accumulators": {}, "lr_scheduler": state["optimizer"]["lr_scheduler"]}}
 
 
-def measure_name(path):
-    """量的键：`"module:function"` 里的函数名。"""
-    return path.rpartition(":")[2]
-
-
 def compute_measures(results, policy):
-    """按 `policy.measures` 由 `results` 算出的量：函数名 → 值（JSON 能表示的形式）。"""
-    import json
-
-    from ..experiment.config import resolve_build
-
-    return {measure_name(path): json.loads(json.dumps(resolve_build(path)(results))) for path in policy.measures}
+    """按 `policy.measures` 由 `results` 算出的量：函数名（"module:function" 冒号后的部分）→ 值（JSON 能表示的形式）。"""
+    return {path.rpartition(":")[2]: json.loads(json.dumps(resolve_build(path)(results))) for path in policy.measures}
